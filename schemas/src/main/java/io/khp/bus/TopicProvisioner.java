@@ -1,0 +1,97 @@
+package io.khp.bus;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates khp's topics if they are missing (idempotent) and checks that the topics of each
+ * co-partition group have the same partition count. Services call {@link #ensure} at startup and
+ * refuse to start on a mismatch, because a host's events would no longer meet in one task.
+ */
+public final class TopicProvisioner {
+
+    private final Admin admin;
+    private final short replicationFactor;
+
+    public TopicProvisioner(Admin admin, short replicationFactor) {
+        this.admin = admin;
+        this.replicationFactor = replicationFactor;
+    }
+
+    public void ensure(Collection<Topic<?, ?>> topics) {
+        create(topics);
+        checkCoPartitioning(topics);
+    }
+
+    /** Creates what is missing; topics that exist are left as they are. Returns the names created. */
+    public List<String> create(Collection<Topic<?, ?>> topics) {
+        List<String> created = new ArrayList<>();
+        try {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = topics.stream()
+                    .filter(t -> !existing.contains(t.name()))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), replicationFactor).configs(t.config()))
+                    .toList();
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get();
+                    created.add(entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            return created;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create khp topics: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** @throws IllegalStateException naming the topics whose partition counts differ within a group */
+    public void checkCoPartitioning(Collection<Topic<?, ?>> topics) {
+        Map<String, List<Topic<?, ?>>> groups = topics.stream()
+                .filter(t -> t.coPartitionGroup() != null)
+                .collect(Collectors.groupingBy(Topic::coPartitionGroup));
+        if (groups.isEmpty()) {
+            return;
+        }
+        Map<String, Integer> partitions = partitionCounts(groups.values().stream().flatMap(List::stream).map(Topic::name).toList());
+        for (var group : groups.entrySet()) {
+            Map<String, Integer> counts = new HashMap<>();
+            group.getValue().forEach(t -> counts.put(t.name(), partitions.get(t.name())));
+            if (counts.values().stream().distinct().count() > 1) {
+                throw new IllegalStateException("topics of co-partition group '" + group.getKey()
+                        + "' must have the same number of partitions, but have " + counts);
+            }
+        }
+    }
+
+    private Map<String, Integer> partitionCounts(List<String> names) {
+        try {
+            Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get();
+            Map<String, Integer> counts = new HashMap<>();
+            descriptions.forEach((name, d) -> counts.put(name, d.partitions().size()));
+            return counts;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe khp topics: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.khp.bus;
+
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import io.khp.events.KhpEvent;
+
+/**
+ * The registry of every khp topic. Producers and consumers name topics only through these
+ * constants. Per-host topics (co-partition group "host") are keyed by host id and must share one
+ * partition count so that a host's events stay together; {@link TopicProvisioner} checks it.
+ */
+public final class Topics {
+
+    /** Partitions of every per-host topic. */
+    public static final int HOST_PARTITIONS = 6;
+
+    private static final Serde<String> KEY = Serdes.String();
+    private static final Serde<KhpEvent> EVENT = new KhpEventSerde();
+
+    /** BuildRequested, BuildProgress, PatchBuilt, BuildFailed. Written by operators and builder-service. */
+    public static final Topic<String, KhpEvent> BUILDS = new Topic<>("khp.builds", "patch id", KEY, EVENT,
+            3, Topic.Retention.FOREVER, null, "build requests, progress and outcomes");
+
+    /** RolloutRequested, RolloutWaveStarted, RolloutHalted, RolloutCompleted. */
+    public static final Topic<String, KhpEvent> ROLLOUTS = new Topic<>("khp.rollouts", "patch id", KEY, EVENT,
+            3, Topic.Retention.FOREVER, null, "rollout requests and the controller's decisions");
+
+    /** ApplyRequested, RevertRequested: what a host's agent is told to do. */
+    public static final Topic<String, KhpEvent> HOST_COMMANDS = new Topic<>("khp.host-commands", "host id", KEY, EVENT,
+            HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "per-host commands to agents");
+
+    /** HostReported: what a host's agent sees on its kernel. */
+    public static final Topic<String, KhpEvent> HOST_REPORTS = new Topic<>("khp.host-reports", "host id", KEY, EVENT,
+            HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "host kernel identity and loaded livepatches");
+
+    /** RunObjectCaptured, PreRunVerified, ApplyAttempted, Applied, ApplyFailed, Reverted. */
+    public static final Topic<String, KhpEvent> HOST_LIFECYCLE = new Topic<>("khp.host-lifecycle", "host id", KEY, EVENT,
+            HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "per-host patch lifecycle");
+
+    /** Module bytes, keyed by their hex sha256. */
+    public static final Topic<String, byte[]> ARTIFACTS = new Topic<>("khp.artifacts", "sha256", KEY, Serdes.ByteArray(),
+            3, Topic.Retention.COMPACTED, null, "livepatch module bytes", 16 * 1024 * 1024);
+
+    /** Latest state of each host, published by ledger-streams for monitoring. */
+    public static final Topic<String, byte[]> HOST_STATE = new Topic<>("khp.host-state", "host id", KEY, Serdes.ByteArray(),
+            HOST_PARTITIONS, Topic.Retention.COMPACTED, "host", "ledger: per-host patch state");
+
+    /** Latest state of each patch, published by ledger-streams for monitoring. */
+    public static final Topic<String, byte[]> PATCH_STATE = new Topic<>("khp.patch-state", "patch id", KEY, Serdes.ByteArray(),
+            3, Topic.Retention.COMPACTED, null, "ledger: per-patch build and rollout state");
+
+    /** Events the ledger refused, with the reason. */
+    public static final Topic<String, byte[]> REJECTIONS = new Topic<>("khp.rejections", "host id", KEY, Serdes.ByteArray(),
+            HOST_PARTITIONS, Topic.Retention.THIRTY_DAYS, "host", "ledger: illegal events and why");
+
+    /** Records no khp service could decode, with the error and origin in headers. */
+    public static final Topic<byte[], byte[]> DEAD_LETTERS = new Topic<>("khp.dead-letters", "original key", Serdes.ByteArray(),
+            Serdes.ByteArray(), 1, Topic.Retention.THIRTY_DAYS, null, "undecodable records");
+
+    private Topics() {
+    }
+
+    public static List<Topic<?, ?>> all() {
+        return List.of(BUILDS, ROLLOUTS, HOST_COMMANDS, HOST_REPORTS, HOST_LIFECYCLE, ARTIFACTS,
+                HOST_STATE, PATCH_STATE, REJECTIONS, DEAD_LETTERS);
+    }
+}
