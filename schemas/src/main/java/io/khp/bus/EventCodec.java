@@ -3,7 +3,6 @@ package io.khp.bus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -26,6 +25,7 @@ public final class EventCodec {
                 System.getProperty("org.apache.avro.limits.bytes.maxLength", MAX_FIELD_BYTES));
         System.setProperty("org.apache.avro.limits.string.maxLength",
                 System.getProperty("org.apache.avro.limits.string.maxLength", MAX_FIELD_BYTES));
+        AvroClassTrust.install();
     }
 
     private static final EventCodec INSTANCE = new EventCodec(SchemaHistory.load());
@@ -73,8 +73,11 @@ public final class EventCodec {
             throw new UndecodableEventException("not single-object encoded (bad header)", e);
         } catch (IOException e) {
             throw new UndecodableEventException("truncated or corrupt body", e);
-        } catch (AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException
-                 | ClassCastException | NegativeArraySizeException e) {
+        } catch (UndecodableEventException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // AvroRuntimeException, SystemLimitException, UnsupportedOperationException (absurd lengths),
+            // IndexOutOfBounds, ClassCast...: whatever the bytes made the decoder do, the record is corrupt
             throw new UndecodableEventException("corrupt body", e);
         }
     }

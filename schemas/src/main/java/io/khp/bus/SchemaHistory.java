@@ -39,6 +39,11 @@ public final class SchemaHistory implements SchemaStore {
         return new SchemaHistory(schemas);
     }
 
+    /** A history of the given versions, oldest first (tests build synthetic ones). */
+    static SchemaHistory of(List<Schema> released) {
+        return new SchemaHistory(released);
+    }
+
     /** Released versions, oldest first. */
     public List<Schema> released() {
         return released;

@@ -6,6 +6,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 import io.khp.events.KhpEvent;
+import io.khp.state.HostState;
+import io.khp.state.PatchState;
+import io.khp.state.Rejection;
 
 /**
  * The registry of every khp topic. Producers and consumers name topics only through these
@@ -45,15 +48,15 @@ public final class Topics {
             3, Topic.Retention.COMPACTED, null, "livepatch module bytes", 16 * 1024 * 1024);
 
     /** Latest state of each host, published by ledger-streams for monitoring. */
-    public static final Topic<String, byte[]> HOST_STATE = new Topic<>("khp.host-state", "host id", KEY, Serdes.ByteArray(),
+    public static final Topic<String, HostState> HOST_STATE = new Topic<>("khp.host-state", "host id", KEY, new AvroRecordSerde<>(HostState.class),
             HOST_PARTITIONS, Topic.Retention.COMPACTED, "host", "ledger: per-host patch state");
 
     /** Latest state of each patch, published by ledger-streams for monitoring. */
-    public static final Topic<String, byte[]> PATCH_STATE = new Topic<>("khp.patch-state", "patch id", KEY, Serdes.ByteArray(),
+    public static final Topic<String, PatchState> PATCH_STATE = new Topic<>("khp.patch-state", "patch id", KEY, new AvroRecordSerde<>(PatchState.class),
             3, Topic.Retention.COMPACTED, null, "ledger: per-patch build and rollout state");
 
     /** Events the ledger refused, with the reason. */
-    public static final Topic<String, byte[]> REJECTIONS = new Topic<>("khp.rejections", "host id", KEY, Serdes.ByteArray(),
+    public static final Topic<String, Rejection> REJECTIONS = new Topic<>("khp.rejections", "host id", KEY, new AvroRecordSerde<>(Rejection.class),
             HOST_PARTITIONS, Topic.Retention.THIRTY_DAYS, "host", "ledger: illegal events and why");
 
     /** Records no khp service could decode, with the error and origin in headers. */
