@@ -1,0 +1,189 @@
+package io.khp.verifier.match;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import io.khp.events.PatchedFunction;
+import io.khp.events.RelocationType;
+
+/**
+ * One patched function as the build saw it: 'pre' bytes, relocation fields and wildcard sites,
+ * validated and prepared for matching. Relocations that lie inside a wildcard are dropped (the
+ * kernel rewrote the instruction, e.g. the fentry call's field). Immutable; the byte array is
+ * owned by this object.
+ */
+public final class FunctionManifest {
+
+    private final String objectName;
+    private final String symbol;
+    private final int sympos;
+    private final String sourceFile;
+    private final byte[] pre;
+    private final List<Relocation> relocations;
+    private final List<Wildcard> wildcards;
+    /** Pairs [start, end) of byte ranges compared literally, in increasing order. */
+    private final int[] comparedRanges;
+    private final int comparedBytes;
+
+    public FunctionManifest(String objectName, String symbol, int sympos, String sourceFile, byte[] pre,
+            List<Relocation> relocations, List<Wildcard> wildcards) throws InvalidManifestException {
+        String name = objectName + ":" + symbol;
+        if (pre.length == 0) {
+            throw new InvalidManifestException(name + ": no 'pre' bytes");
+        }
+        if (sympos < 0) {
+            throw new InvalidManifestException(name + ": negative sympos " + sympos);
+        }
+        List<Wildcard> sortedWildcards = new ArrayList<>(wildcards);
+        sortedWildcards.sort(Comparator.comparingInt(Wildcard::offset));
+        // 0 = compared, 1 = relocation field, 2 = wildcard
+        byte[] role = new byte[pre.length];
+        for (Wildcard w : sortedWildcards) {
+            if (w.offset() < 0 || w.length() <= 0 || w.end() > pre.length) {
+                throw new InvalidManifestException(name + ": " + w.kind() + " wildcard at +" + hex(w.offset())
+                        + " length " + w.length() + " is outside the " + pre.length + " 'pre' bytes");
+            }
+            for (int i = w.offset(); i < w.end(); i++) {
+                role[i] = 2;
+            }
+        }
+        List<Relocation> kept = new ArrayList<>();
+        List<Relocation> sorted = new ArrayList<>(relocations);
+        sorted.sort(Comparator.comparingInt(Relocation::offset));
+        for (Relocation r : sorted) {
+            int width = r.width();
+            if (r.type() == RelocationType.UNKNOWN) {
+                throw new InvalidManifestException(name + ": relocation at +" + hex(r.offset()) + " to " + r.symbol()
+                        + " has an unknown type");
+            }
+            if (r.symbol() == null || r.symbol().isEmpty()) {
+                throw new InvalidManifestException(name + ": relocation at +" + hex(r.offset()) + " names no symbol");
+            }
+            if (r.offset() < 0 || r.offset() + width > pre.length) {
+                throw new InvalidManifestException(name + ": " + r.type() + " field at +" + hex(r.offset())
+                        + " is outside the " + pre.length + " 'pre' bytes");
+            }
+            boolean inWildcard = false;
+            for (int i = r.offset(); i < r.offset() + width; i++) {
+                if (role[i] == 2) {
+                    inWildcard = true;
+                } else if (role[i] == 1) {
+                    throw new InvalidManifestException(name + ": relocation fields overlap at +" + hex(i));
+                }
+            }
+            if (inWildcard) {
+                continue;
+            }
+            for (int i = r.offset(); i < r.offset() + width; i++) {
+                role[i] = 1;
+            }
+            kept.add(r);
+        }
+        List<Integer> ranges = new ArrayList<>();
+        int compared = 0;
+        for (int i = 0; i < role.length; ) {
+            if (role[i] != 0) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < role.length && role[i] == 0) {
+                i++;
+            }
+            ranges.add(start);
+            ranges.add(i);
+            compared += i - start;
+        }
+        this.objectName = objectName;
+        this.symbol = symbol;
+        this.sympos = sympos;
+        this.sourceFile = sourceFile;
+        this.pre = pre.clone();
+        this.relocations = List.copyOf(kept);
+        this.wildcards = List.copyOf(sortedWildcards);
+        this.comparedRanges = ranges.stream().mapToInt(Integer::intValue).toArray();
+        this.comparedBytes = compared;
+    }
+
+    /** From the event contract. */
+    public static FunctionManifest from(PatchedFunction f) throws InvalidManifestException {
+        if (f.getPreBytes() == null || f.getSymbol() == null || f.getObjectName() == null) {
+            throw new InvalidManifestException("patched function without object, symbol or 'pre' bytes");
+        }
+        List<Relocation> relocations = new ArrayList<>();
+        for (var r : f.getRelocations()) {
+            relocations.add(new Relocation(r.getOffset(), r.getType(), r.getSymbol(), r.getAddend(), r.getLocal()));
+        }
+        List<Wildcard> wildcards = new ArrayList<>();
+        for (var w : f.getWildcards()) {
+            wildcards.add(new Wildcard(w.getOffset(), w.getLength(), w.getKind()));
+        }
+        return new FunctionManifest(f.getObjectName(), f.getSymbol(), f.getSympos(),
+                f.getSourceFile(), bytes(f.getPreBytes()), relocations, wildcards);
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    static String hex(int offset) {
+        return "0x" + Integer.toHexString(offset);
+    }
+
+    public String objectName() {
+        return objectName;
+    }
+
+    public String symbol() {
+        return symbol;
+    }
+
+    public int sympos() {
+        return sympos;
+    }
+
+    public String sourceFile() {
+        return sourceFile;
+    }
+
+    public int length() {
+        return pre.length;
+    }
+
+    /** The byte at {@code offset} of the 'pre' code. */
+    public byte preByte(int offset) {
+        return pre[offset];
+    }
+
+    byte[] pre() {
+        return pre;
+    }
+
+    /** The relocations checked against kallsyms, by offset (those inside wildcards are not). */
+    public List<Relocation> relocations() {
+        return relocations;
+    }
+
+    public List<Wildcard> wildcards() {
+        return wildcards;
+    }
+
+    int[] comparedRanges() {
+        return comparedRanges;
+    }
+
+    /** Bytes compared literally: outside relocation fields and wildcards. */
+    public int comparedBytes() {
+        return comparedBytes;
+    }
+
+    @Override
+    public String toString() {
+        return objectName + ":" + symbol + (sympos == 0 ? "" : "," + sympos) + " (" + pre.length + " bytes)";
+    }
+}

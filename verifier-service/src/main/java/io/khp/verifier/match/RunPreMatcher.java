@@ -1,0 +1,224 @@
+package io.khp.verifier.match;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.khp.events.FunctionVerdict;
+import io.khp.events.PreRunVerified;
+import io.khp.events.ResolvedSymbol;
+import io.khp.events.Verdict;
+
+/**
+ * ksplice's run-pre check: is the code a host runs the code a patch was built against?
+ * <p>
+ * For each patched function every byte outside relocation fields and wildcard sites must equal the
+ * 'pre' byte; each wildcard must hold a shape the kernel writes there ({@link WildcardShapes}); each
+ * relocation field, decoded from the run bytes ({@link RelocationArithmetic}), must give an address
+ * that kallsyms lists for the relocation's symbol. One symbol must resolve to one address across every
+ * site of every function (local symbols per source file: two files' statics of one name are distinct),
+ * and the candidate it resolves to gives its sympos (position among same-name symbols in kallsyms order,
+ * 0 when the name is unique).
+ * <p>
+ * Verdict of the patch: MISMATCH if any function mismatches, else UNSUPPORTED if any function could not
+ * be checked (not found, too few bytes, capture refused), else MATCH. Pure: no I/O, no state.
+ */
+public final class RunPreMatcher {
+
+    /** Bytes of 'pre' and run code shown around a difference. */
+    static final int SHOWN_BYTES = 16;
+
+    private record Resolution(String symbol, long address, int sympos, String site) {
+    }
+
+    private record Problem(int offset, String detail) {
+    }
+
+    public PreRunVerified match(List<FunctionManifest> manifest, HostCapture capture) {
+        if (capture.captureError() != null) {
+            return verdict(Verdict.UNSUPPORTED, "capture refused by the host: " + capture.captureError(), List.of(), List.of());
+        }
+        if (manifest.isEmpty()) {
+            return verdict(Verdict.UNSUPPORTED, "the manifest lists no patched function", List.of(), List.of());
+        }
+        Map<String, Resolution> resolved = new LinkedHashMap<>();
+        List<FunctionVerdict> functions = new ArrayList<>(manifest.size());
+        FunctionVerdict firstMismatch = null;
+        FunctionVerdict firstUnsupported = null;
+        for (FunctionManifest f : manifest) {
+            FunctionVerdict v = matchFunction(f, capture, resolved);
+            functions.add(v);
+            if (v.getVerdict() == Verdict.MISMATCH && firstMismatch == null) {
+                firstMismatch = v;
+            } else if (v.getVerdict() == Verdict.UNSUPPORTED && firstUnsupported == null) {
+                firstUnsupported = v;
+            }
+        }
+        List<ResolvedSymbol> symbols = new ArrayList<>(resolved.size());
+        for (Resolution r : resolved.values()) {
+            symbols.add(ResolvedSymbol.newBuilder().setSymbol(r.symbol()).setAddress(r.address()).setSympos(r.sympos()).build());
+        }
+        if (firstMismatch != null) {
+            return verdict(Verdict.MISMATCH, name(firstMismatch) + ": " + firstMismatch.getDetail(), functions, symbols);
+        }
+        if (firstUnsupported != null) {
+            return verdict(Verdict.UNSUPPORTED, name(firstUnsupported) + ": " + firstUnsupported.getDetail(), functions, symbols);
+        }
+        int bytes = manifest.stream().mapToInt(FunctionManifest::comparedBytes).sum();
+        return verdict(Verdict.MATCH, manifest.size() + " function(s) match: " + bytes + " bytes compared, "
+                + symbols.size() + " symbol(s) resolved", functions, symbols);
+    }
+
+    private FunctionVerdict matchFunction(FunctionManifest f, HostCapture capture, Map<String, Resolution> resolved) {
+        FunctionVerdict.Builder v = FunctionVerdict.newBuilder().setObjectName(f.objectName()).setSymbol(f.symbol());
+        CapturedCode code = capture.codeOf(f);
+        if (code == null) {
+            return v.setVerdict(Verdict.UNSUPPORTED).setDetail("the host sent no capture of this function").build();
+        }
+        if (!code.found() || code.address() == null) {
+            return v.setVerdict(Verdict.UNSUPPORTED).setDetail("function not found in the running kernel").build();
+        }
+        v.setAddress(code.address());
+        byte[] run = code.bytes();
+        if (run.length < f.length()) {
+            return v.setVerdict(Verdict.UNSUPPORTED).setDetail("captured " + run.length
+                    + " bytes, the manifest has " + f.length()).build();
+        }
+        Problem problem = firstByteDifference(f, run);
+        for (Wildcard w : f.wildcards()) {
+            if (problem != null && problem.offset() <= w.offset()) {
+                break;
+            }
+            String wrong = WildcardShapes.violation(w.kind(), run, w.offset(), w.length());
+            if (wrong != null) {
+                problem = new Problem(w.offset(), wrong);
+                break;
+            }
+        }
+        List<Resolution> pending = new ArrayList<>(f.relocations().size());
+        List<String> keys = new ArrayList<>(f.relocations().size());
+        for (Relocation r : f.relocations()) {
+            if (problem != null && problem.offset() <= r.offset()) {
+                break;
+            }
+            long target = RelocationArithmetic.target(r.type(), run, r.offset(), code.address(), r.addend());
+            long[] candidates = capture.candidatesOf(r.symbol());
+            int index = indexOf(candidates, target);
+            if (index < 0) {
+                problem = new Problem(r.offset(), describe(r) + " points at 0x" + Long.toHexString(target)
+                        + pointee(capture, target) + ", " + kallsyms(r.symbol(), candidates));
+                break;
+            }
+            String key = scopeOf(f, r);
+            int sympos = candidates.length > 1 ? index + 1 : 0;
+            Resolution earlier = resolved.get(key);
+            if (earlier == null) {
+                earlier = pending(pending, keys, key);
+            }
+            if (earlier != null && earlier.address() != target) {
+                problem = new Problem(r.offset(), describe(r) + " resolves " + r.symbol() + " to 0x" + Long.toHexString(target)
+                        + position(sympos) + " but " + earlier.site() + " resolves it to 0x"
+                        + Long.toHexString(earlier.address()) + position(earlier.sympos()));
+                break;
+            }
+            if (earlier == null) {
+                keys.add(key);
+                pending.add(new Resolution(r.symbol(), target, sympos, f.symbol() + "+0x" + Integer.toHexString(r.offset())));
+            }
+        }
+        if (problem != null) {
+            int from = problem.offset();
+            int to = Math.min(f.length(), from + SHOWN_BYTES);
+            return v.setVerdict(Verdict.MISMATCH)
+                    .setFirstDifferenceOffset(from)
+                    .setExpected(ByteBuffer.wrap(Arrays.copyOfRange(f.pre(), from, to)))
+                    .setFound(ByteBuffer.wrap(Arrays.copyOfRange(run, from, to)))
+                    .setDetail(problem.detail())
+                    .build();
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            resolved.put(keys.get(i), pending.get(i));
+        }
+        return v.setVerdict(Verdict.MATCH).build();
+    }
+
+    private static Resolution pending(List<Resolution> pending, List<String> keys, String key) {
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i).equals(key)) {
+                return pending.get(i);
+            }
+        }
+        return null;
+    }
+
+    private static Problem firstByteDifference(FunctionManifest f, byte[] run) {
+        byte[] pre = f.pre();
+        int[] ranges = f.comparedRanges();
+        for (int i = 0; i < ranges.length; i += 2) {
+            int at = Arrays.mismatch(pre, ranges[i], ranges[i + 1], run, ranges[i], ranges[i + 1]);
+            if (at >= 0) {
+                int offset = ranges[i] + at;
+                return new Problem(offset, String.format("byte at +0x%x differs: expected %02x, found %02x",
+                        offset, pre[offset] & 0xff, run[offset] & 0xff));
+            }
+        }
+        return null;
+    }
+
+    /** Statics of one name in different source files are different symbols; globals are one. */
+    private static String scopeOf(FunctionManifest f, Relocation r) {
+        if (!r.local()) {
+            return r.symbol();
+        }
+        return f.objectName() + '\u0000' + (f.sourceFile() == null ? "" : f.sourceFile()) + '\u0000' + r.symbol();
+    }
+
+    private static int indexOf(long[] candidates, long address) {
+        for (int i = 0; i < candidates.length; i++) {
+            if (candidates[i] == address) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String describe(Relocation r) {
+        return String.format("%s field at +0x%x (%s%+d)", r.type(), r.offset(), r.symbol(), r.addend());
+    }
+
+    private static String pointee(HostCapture capture, long target) {
+        for (Map.Entry<String, long[]> e : capture.candidates().entrySet()) {
+            if (indexOf(e.getValue(), target) >= 0) {
+                return " = " + e.getKey();
+            }
+        }
+        return "";
+    }
+
+    private static String kallsyms(String symbol, long[] candidates) {
+        if (candidates.length == 0) {
+            return "and kallsyms has no " + symbol;
+        }
+        StringBuilder s = new StringBuilder("not at ").append(symbol).append(" (kallsyms: ");
+        for (int i = 0; i < candidates.length; i++) {
+            s.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(candidates[i]));
+        }
+        return s.append(')').toString();
+    }
+
+    private static String position(int sympos) {
+        return sympos == 0 ? "" : " (sympos " + sympos + ")";
+    }
+
+    private static String name(FunctionVerdict v) {
+        return v.getObjectName() + ":" + v.getSymbol();
+    }
+
+    private static PreRunVerified verdict(Verdict verdict, String reason, List<FunctionVerdict> functions, List<ResolvedSymbol> symbols) {
+        return PreRunVerified.newBuilder().setVerdict(verdict).setReason(reason)
+                .setFunctions(functions).setResolvedSymbols(symbols).build();
+    }
+}
