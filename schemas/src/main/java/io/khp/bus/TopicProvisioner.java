@@ -53,12 +53,41 @@ public final class TopicProvisioner {
                     }
                 }
             }
+            awaitLeaders(created);
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create khp topics: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** New partitions take a moment to elect a leader; producing before that only earns retries. */
+    private void awaitLeaders(List<String> topics) throws InterruptedException, ExecutionException {
+        if (topics.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            Map<String, TopicDescription> descriptions;
+            try {
+                descriptions = admin.describeTopics(topics).allTopicNames().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                descriptions = Map.of();
+            }
+            boolean ready = descriptions.size() == topics.size() && descriptions.values().stream()
+                    .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("partitions of " + topics + " have no leader after 30 s");
+            }
+            Thread.sleep(100);
         }
     }
 
