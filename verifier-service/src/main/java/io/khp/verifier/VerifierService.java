@@ -1,14 +1,35 @@
 package io.khp.verifier;
 
+import java.time.Clock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.khp.bus.ClientSettings;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
+import io.khp.bus.SigningKeys;
+import io.khp.verifier.match.RunPreMatcher;
 
 /** Verifier: run-pre matching of patched functions against each host's running kernel. */
 public final class VerifierService implements Service {
 
+    private static final Logger LOG = LoggerFactory.getLogger(VerifierService.class);
+    /** Capture event ids remembered as answered. */
+    private static final int ANSWERED_MEMORY = 100_000;
+
+    private final VerifierSettings settings;
+    private final Clock clock;
+    private VerifierWorker worker;
+    private Thread thread;
+
+    public VerifierService(VerifierSettings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+    }
+
     public static void main(String[] args) {
-        ServiceLauncher.run(new VerifierService());
+        ServiceLauncher.run(new VerifierService(VerifierSettings.fromEnvironment(), Clock.systemUTC()));
     }
 
     @Override
@@ -17,10 +38,39 @@ public final class VerifierService implements Service {
     }
 
     @Override
-    public void start(ClientSettings settings) {
+    public synchronized void start(ClientSettings client) {
+        var keys = SigningKeys.trustedKeys(settings.trustedKeys());
+        if (keys.isEmpty()) {
+            LOG.warn("no trusted keys in {}: every manifest will be answered UNSUPPORTED (untrusted)", settings.trustedKeys());
+        }
+        RunPreVerifier verifier = new RunPreVerifier(new ManifestReader(keys), new RunPreMatcher(),
+                new VerdictCache(settings.cacheSize()), settings.manifestWait(), ANSWERED_MEMORY);
+        worker = new VerifierWorker(name(), client, settings.groupId(), verifier, clock);
+        thread = new Thread(worker, name() + "-worker");
+        thread.start();
+    }
+
+    /** Verdicts reused from the cache so far. */
+    public long cacheHits() {
+        return worker == null ? 0 : worker.cacheHits();
+    }
+
+    /** Captures waiting for their patch's manifest. */
+    public int waitingCaptures() {
+        return worker == null ? 0 : worker.waitingCaptures();
     }
 
     @Override
-    public void stop() {
+    public synchronized void stop() {
+        if (worker == null) {
+            return;
+        }
+        worker.close();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        worker = null;
     }
 }

@@ -14,14 +14,14 @@ import io.khp.events.WildcardKind;
  * fields zero, as RELA objects have them), records relocations and wildcards like the object tool
  * does, and "links" it at an address the way the kernel's linker and module loader do.
  */
-final class CodeImage {
+public final class CodeImage {
 
     private final ByteArrayOutputStream code = new ByteArrayOutputStream();
     private final List<Relocation> relocations = new ArrayList<>();
     private final List<Wildcard> wildcards = new ArrayList<>();
     private final Map<Integer, Integer> marks = new HashMap<>();
 
-    CodeImage bytes(int... b) {
+    public CodeImage bytes(int... b) {
         for (int x : b) {
             code.write(x);
         }
@@ -29,11 +29,11 @@ final class CodeImage {
     }
 
     /** A zero relocation field of the type's width at the current offset. */
-    CodeImage field(RelocationType type, String symbol, long addend) {
+    public CodeImage field(RelocationType type, String symbol, long addend) {
         return field(type, symbol, addend, false);
     }
 
-    CodeImage localField(RelocationType type, String symbol, long addend) {
+    public CodeImage localField(RelocationType type, String symbol, long addend) {
         return field(type, symbol, addend, true);
     }
 
@@ -46,24 +46,24 @@ final class CodeImage {
     }
 
     /** Marks the next {@code length} bytes (written by the caller) as a wildcard of {@code kind}. */
-    CodeImage wildcard(WildcardKind kind, int length) {
+    public CodeImage wildcard(WildcardKind kind, int length) {
         wildcards.add(new Wildcard(code.size(), length, kind));
         return this;
     }
 
-    int offset() {
+    public int offset() {
         return code.size();
     }
 
-    byte[] pre() {
+    public byte[] pre() {
         return code.toByteArray();
     }
 
-    List<Relocation> relocations() {
+    public List<Relocation> relocations() {
         return relocations;
     }
 
-    List<Wildcard> wildcards() {
+    public List<Wildcard> wildcards() {
         return wildcards;
     }
 
@@ -81,7 +81,7 @@ final class CodeImage {
     }
 
     /** The code as the running kernel holds it at {@code base}, every relocation resolved through {@code symbols}. */
-    byte[] link(long base, Map<String, Long> symbols) {
+    public byte[] link(long base, Map<String, Long> symbols) {
         byte[] run = pre();
         for (Relocation r : relocations) {
             Long s = symbols.get(r.symbol());
@@ -94,13 +94,13 @@ final class CodeImage {
         return run;
     }
 
-    static void write(byte[] code, int offset, int width, long value) {
+    public static void write(byte[] code, int offset, int width, long value) {
         for (int i = 0; i < width; i++) {
             code[offset + i] = (byte) (value >>> (8 * i));
         }
     }
 
-    static void put(byte[] code, int offset, int... bytes) {
+    public static void put(byte[] code, int offset, int... bytes) {
         for (int i = 0; i < bytes.length; i++) {
             code[offset + i] = (byte) bytes[i];
         }
