@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Correlating PRE and POST symbols, comparing functions and data, refusing what cannot be
+ * live-patched.
+ */
+#include <ctype.h>
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "klpdiff.h"
+
+void add_issue(struct context *ctx, const char *reason, const char *symbol,
+	       const char *section, const char *fmt, ...)
+{
+	struct issue *is;
+	va_list ap;
+	size_t i;
+
+	ctx->issues = realloc(ctx->issues, (ctx->nissues + 1) * sizeof(*ctx->issues));
+	if (!ctx->issues)
+		err(2, "realloc");
+	is = &ctx->issues[ctx->nissues];
+	is->reason = reason;
+	is->symbol = symbol;
+	is->section = section;
+	va_start(ap, fmt);
+	if (vasprintf(&is->message, fmt, ap) < 0)
+		err(2, "vasprintf");
+	va_end(ap);
+	for (i = 0; i < ctx->nissues; i++) {
+		struct issue *o = &ctx->issues[i];
+
+		if (!strcmp(o->reason, reason) && !strcmp(o->message, is->message))
+			return;	/* already reported */
+	}
+	ctx->nissues++;
+}
+
+/* Drops the compiler's numeric suffixes: foo.isra.0 -> foo.isra, var.12 -> var. */
+static char *normalize(const char *name)
+{
+	char *out = xcalloc(strlen(name) + 1, 1), *o = out;
+	const char *p = name;
+
+	while (*p) {
+		if (*p == '.' && p != name && isdigit((unsigned char)p[1])) {
+			const char *q = p + 1;
+
+			while (isdigit((unsigned char)*q))
+				q++;
+			if (*q == '.' || !*q) {
+				p = q;
+				continue;
+			}
+		}
+		*o++ = *p++;
+	}
+	*o = 0;
+	if (!strncmp(out, "__UNIQUE_ID_", 12)) {
+		while (o > out + 12 && isdigit((unsigned char)o[-1]))
+			*--o = 0;
+	}
+	return out;
+}
+
+static bool is_static_local(const struct symbol *y)
+{
+	const char *dot;
+
+	if (y->bind != STB_LOCAL || y->type != STT_OBJECT)
+		return false;
+	dot = strrchr(y->name, '.');
+	return dot && dot != y->name && isdigit((unsigned char)dot[1]);
+}
+
+bool is_patched_function(const struct symbol *y)
+{
+	return y->type == STT_FUNC && y->sec && !y->parent;
+}
+
+/* Functions of @obj referencing the static local @v, as normalized names. */
+static size_t referrers(struct object *obj, struct symbol *v, char ***out)
+{
+	char **names = NULL;
+	size_t n = 0, i, j;
+
+	for (i = 1; i < obj->nsecs; i++) {
+		struct section *s = &obj->secs[i];
+
+		if (!is_text_section(s))
+			continue;
+		for (j = 0; j < s->nrelas; j++) {
+			int64_t a;
+			struct symbol *f;
+			size_t k;
+			char *nm;
+
+			if (resolve_target(&s->relas[j], &a) != v)
+				continue;
+			f = covering_symbol(s, (int64_t)s->relas[j].offset);
+			if (!f)
+				continue;
+			nm = normalize(f->name);
+			for (k = 0; k < n; k++)
+				if (!strcmp(names[k], nm))
+					break;
+			if (k < n)
+				continue;
+			names = realloc(names, (n + 1) * sizeof(char *));
+			names[n++] = nm;
+		}
+	}
+	*out = names;
+	return n;
+}
+
+static void assign_keys(struct object *obj)
+{
+	size_t i, j;
+
+	for (i = 1; i < obj->nsyms; i++) {
+		struct symbol *y = &obj->syms[i];
+		char *n;
+
+		if (y->type == STT_SECTION || y->type == STT_FILE)
+			continue;
+		n = normalize(y->name);
+		if (!y->sec)
+			y->key = xasprintf("U:%s", y->name);
+		else if (y->type == STT_FUNC)
+			y->key = xasprintf("F:%s", n);
+		else if (is_static_local(y))
+			y->key = xasprintf("L:%s", n);
+		else
+			y->key = xasprintf("O:%s", n);
+		free(n);
+	}
+	/* .cold parts belong to their parent function. */
+	for (i = 1; i < obj->nsyms; i++) {
+		struct symbol *y = &obj->syms[i];
+		size_t len;
+
+		if (y->type != STT_FUNC || !y->sec || !y->key)
+			continue;
+		len = strlen(y->key);
+		if (len < 6 || strcmp(y->key + len - 5, ".cold"))
+			continue;
+		for (j = 1; j < obj->nsyms; j++) {
+			struct symbol *p = &obj->syms[j];
+
+			if (p->type == STT_FUNC && p->sec && p->key && p != y &&
+			    strlen(p->key) == len - 5 && !strncmp(p->key, y->key, len - 5)) {
+				y->parent = p;
+				p->child = y;
+				break;
+			}
+		}
+	}
+}
+
+static bool intersect(char **a, size_t na, char **b, size_t nb)
+{
+	size_t i, j;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (!strcmp(a[i], b[j]))
+				return true;
+	return false;
+}
+
+void correlate(struct context *ctx)
+{
+	struct object *pre = ctx->pre, *post = ctx->post;
+	size_t i, j;
+
+	assign_keys(pre);
+	assign_keys(post);
+
+	for (i = 1; i < post->nsyms; i++) {
+		struct symbol *b = &post->syms[i];
+
+		if (!b->key || b->key[0] == 'L' || b->key[0] == 'U')
+			continue;
+		for (j = 1; j < pre->nsyms; j++) {
+			struct symbol *a = &pre->syms[j];
+
+			if (a->key && !a->twin && !strcmp(a->key, b->key)) {
+				a->twin = b;
+				b->twin = a;
+				break;
+			}
+		}
+	}
+	/* Static locals: same base name, referenced by a common function. */
+	for (i = 1; i < post->nsyms; i++) {
+		struct symbol *b = &post->syms[i];
+		char **rb;
+		size_t nrb;
+
+		if (!b->key || b->key[0] != 'L')
+			continue;
+		nrb = referrers(post, b, &rb);
+		for (j = 1; j < pre->nsyms; j++) {
+			struct symbol *a = &pre->syms[j];
+			char **ra;
+			size_t nra;
+
+			if (!a->key || a->twin || strcmp(a->key, b->key))
+				continue;
+			nra = referrers(pre, a, &ra);
+			if ((!nra && !nrb) || intersect(ra, nra, rb, nrb)) {
+				a->twin = b;
+				b->twin = a;
+				break;
+			}
+		}
+	}
+}
+
+/* --- comparison --- */
+
+static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_t ab,
+			uint32_t type);
+
+static bool rela_equal(const struct rela *ra, const struct rela *rb)
+{
+	int64_t aa, ab;
+	struct symbol *ta = resolve_target(ra, &aa), *tb = resolve_target(rb, &ab);
+
+	return ra->type == rb->type && same_target(ta, aa, tb, ab, ra->type);
+}
+
+static const char *string_at(struct section *s, int64_t off)
+{
+	if (!s->data || off < 0 || (uint64_t)off >= s->sh.sh_size)
+		return NULL;
+	if (!memchr(s->data + off, 0, s->sh.sh_size - off))
+		return NULL;
+	return (const char *)s->data + off;
+}
+
+static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_t ab,
+			uint32_t type)
+{
+	if (ta->type == STT_SECTION || tb->type == STT_SECTION) {
+		int64_t bias = is_pcrel(type) ? 4 : 0;
+		const char *sa, *sb;
+		char *na, *nb;
+		bool same;
+
+		if (ta->type != STT_SECTION || tb->type != STT_SECTION)
+			return false;
+		na = normalize(ta->sec->name);
+		nb = normalize(tb->sec->name);
+		same = !strcmp(na, nb);
+		free(na);
+		free(nb);
+		if (!same)
+			return false;
+		if (is_string_section(ta->sec)) {
+			sa = string_at(ta->sec, aa + bias);
+			sb = string_at(tb->sec, ab + bias);
+			return sa && sb && !strcmp(sa, sb);
+		}
+		if (aa != ab || ta->sec->sh.sh_size != tb->sec->sh.sh_size)
+			return false;
+		if (!ta->sec->data || !tb->sec->data)
+			return ta->sec->data == tb->sec->data;
+		return !memcmp(ta->sec->data, tb->sec->data, ta->sec->sh.sh_size);
+	}
+	if (aa != ab)
+		return false;
+	if (!ta->sec || !tb->sec)
+		return !ta->sec && !tb->sec && !strcmp(ta->name, tb->name);
+	return ta->twin == tb;
+}
+
+/* Relocations of @sec inside [start, end). */
+static size_t relas_in(struct section *sec, uint64_t start, uint64_t end, struct rela ***out)
+{
+	struct rela **v = xcalloc(sec->nrelas, sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < sec->nrelas; i++)
+		if (sec->relas[i].offset >= start && sec->relas[i].offset < end)
+			v[n++] = &sec->relas[i];
+	*out = v;
+	return n;
+}
+
+static int cmp_rela_off(const void *a, const void *b)
+{
+	const struct rela *x = *(struct rela *const *)a, *y = *(struct rela *const *)b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static bool range_equal(struct section *sa, uint64_t a0, struct section *sb, uint64_t b0,
+			uint64_t size)
+{
+	struct rela **ra, **rb;
+	size_t na, nb, i;
+	bool eq = true;
+
+	if (a0 + size > sa->sh.sh_size || b0 + size > sb->sh.sh_size)
+		return false;
+	if ((sa->sh.sh_type == SHT_NOBITS) != (sb->sh.sh_type == SHT_NOBITS))
+		return false;
+	if (sa->data && sb->data && memcmp(sa->data + a0, sb->data + b0, size))
+		return false;
+	na = relas_in(sa, a0, a0 + size, &ra);
+	nb = relas_in(sb, b0, b0 + size, &rb);
+	if (na != nb) {
+		eq = false;
+		goto out;
+	}
+	qsort(ra, na, sizeof(*ra), cmp_rela_off);
+	qsort(rb, nb, sizeof(*rb), cmp_rela_off);
+	for (i = 0; i < na && eq; i++)
+		eq = ra[i]->offset - a0 == rb[i]->offset - b0 && rela_equal(ra[i], rb[i]);
+out:
+	free(ra);
+	free(rb);
+	return eq;
+}
+
+struct special {
+	const char *name;
+	size_t entsize;
+};
+
+/* Special sections whose entries are part of a function's identity. */
+static const struct special compared_specials[] = {
+	{ ".altinstructions", 12 },
+	{ "__jump_table", 16 },
+	{ "__ex_table", 12 },
+	{ ".parainstructions", 16 },
+};
+
+/* Entry offsets of special section @s whose first field points into @f. */
+static size_t entries_of(struct section *s, size_t entsize, struct symbol *f, uint64_t **out)
+{
+	uint64_t *v = xcalloc(s->nrelas, sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nrelas; i++) {
+		const struct rela *r = &s->relas[i];
+
+		if (r->offset % entsize || r->sym->sec != f->sec)
+			continue;
+		if (r->sym->type == STT_SECTION &&
+		    (r->addend < (int64_t)f->sym.st_value ||
+		     r->addend >= (int64_t)(f->sym.st_value + f->sym.st_size)))
+			continue;
+		if (r->sym->type != STT_SECTION && r->sym != f)
+			continue;
+		v[n++] = r->offset;
+	}
+	*out = v;
+	return n;
+}
+
+static bool specials_equal(struct object *pa, struct symbol *a, struct object *pb,
+			   struct symbol *b)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(compared_specials) / sizeof(compared_specials[0]); k++) {
+		const struct special *sp = &compared_specials[k];
+		struct section *sa = find_section(pa, sp->name), *sb = find_section(pb, sp->name);
+		uint64_t *ea = NULL, *eb = NULL;
+		size_t na = 0, nb = 0, i;
+		bool eq = true;
+
+		if (sa)
+			na = entries_of(sa, sp->entsize, a, &ea);
+		if (sb)
+			nb = entries_of(sb, sp->entsize, b, &eb);
+		if (na != nb)
+			return false;
+		for (i = 0; i < na && eq; i++) {
+			/* Fields other than the site itself: compare bytes and targets. */
+			eq = range_equal(sa, ea[i] + 4, sb, eb[i] + 4, sp->entsize - 4);
+			if (eq && !strcmp(sp->name, ".altinstructions")) {
+				struct section *ra = find_section(pa, ".altinstr_replacement");
+				struct section *rb = find_section(pb, ".altinstr_replacement");
+				struct rela **x, **y;
+				size_t nx = relas_in(sa, ea[i] + 4, ea[i] + 8, &x);
+				size_t ny = relas_in(sb, eb[i] + 4, eb[i] + 8, &y);
+				unsigned int len = sa->data[ea[i] + 11];
+
+				if (nx == 1 && ny == 1 && ra && rb && x[0]->sym->sec == ra &&
+				    y[0]->sym->sec == rb)
+					eq = range_equal(ra, x[0]->addend, rb, y[0]->addend, len);
+				free(x);
+				free(y);
+			}
+		}
+		free(ea);
+		free(eb);
+		if (!eq)
+			return false;
+	}
+	return true;
+}
+
+static bool function_equal(struct context *ctx, struct symbol *a, struct symbol *b)
+{
+	if (a->sym.st_size != b->sym.st_size)
+		return false;
+	if (!range_equal(a->sec, a->sym.st_value, b->sec, b->sym.st_value, a->sym.st_size))
+		return false;
+	return specials_equal(ctx->pre, a, ctx->post, b);
+}
+
+void compare(struct context *ctx)
+{
+	struct object *pre = ctx->pre, *post = ctx->post;
+	size_t i;
+
+	for (i = 1; i < pre->nsyms; i++) {
+		struct symbol *a = &pre->syms[i];
+
+		if (a->type != STT_FUNC || !a->sec || !a->twin)
+			continue;
+		a->status = function_equal(ctx, a, a->twin) ? ST_SAME : ST_CHANGED;
+		a->twin->status = a->status;
+	}
+	for (i = 1; i < post->nsyms; i++) {
+		struct symbol *b = &post->syms[i];
+
+		if (b->type == STT_FUNC && b->sec && !b->twin)
+			b->status = ST_NEW;
+	}
+	/* A changed or new .cold part changes its parent (and vice versa). */
+	for (i = 1; i < post->nsyms; i++) {
+		struct symbol *b = &post->syms[i];
+
+		if (b->parent && (b->status == ST_CHANGED || b->status == ST_NEW) &&
+		    b->parent->status == ST_SAME) {
+			b->parent->status = ST_CHANGED;
+			b->parent->twin->status = ST_CHANGED;
+		}
+	}
+}
+
+/* --- patchability --- */
+
+bool fentry_offset(struct symbol *f, uint64_t *off)
+{
+	struct section *m = f->sec ? find_section(f->sec->obj, "__mcount_loc") : NULL;
+	size_t i;
+
+	for (i = 0; m && i < m->nrelas; i++) {
+		int64_t a;
+		struct symbol *t = resolve_target(&m->relas[i], &a);
+
+		/* at the start, or after an endbr64 */
+		if (t == f && a >= 0 && a <= 4) {
+			*off = (uint64_t)a;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void mark_static_keys(struct object *obj)
+{
+	struct section *jt = find_section(obj, "__jump_table");
+	size_t i;
+
+	if (!jt)
+		return;
+	for (i = 0; i < jt->nrelas; i++) {
+		int64_t a;
+		struct rela r = jt->relas[i];
+		struct symbol *k;
+
+		if (r.offset % 16 != 8)
+			continue;
+		r.addend &= ~3LL;	/* branch and init flags live in the low bits */
+		k = resolve_target(&r, &a);
+		if (k->type != STT_SECTION)
+			k->static_key = true;
+	}
+}
+
+void check_patchability(struct context *ctx)
+{
+	struct object *pre = ctx->pre, *post = ctx->post;
+	size_t i, j;
+
+	mark_static_keys(pre);
+	mark_static_keys(post);
+
+	for (i = 1; i < pre->nsyms; i++) {
+		struct symbol *a = &pre->syms[i];
+		struct symbol *b = a->twin;
+		uint64_t off;
+
+		if (a->type == STT_FUNC && a->sec && a->status == ST_CHANGED) {
+			if (is_init_section(a->sec) || is_init_section(b->sec)) {
+				add_issue(ctx, "INIT_CHANGED", a->name, a->sec->name,
+					  "init/exit function %s changed", a->name);
+				continue;
+			}
+			if (!a->parent && !fentry_offset(a, &off))
+				add_issue(ctx, "NO_FENTRY", a->name, a->sec->name,
+					  "changed function %s has no fentry call (notrace or not traceable)",
+					  a->name);
+			continue;
+		}
+		if (a->type != STT_OBJECT || !b || !is_data_section(a->sec))
+			continue;
+		if (a->sym.st_size != b->sym.st_size) {
+			add_issue(ctx, "DATA_LAYOUT_CHANGED", a->name, a->sec->name,
+				  "size of %s changed from %lu to %lu", a->name,
+				  (unsigned long)a->sym.st_size, (unsigned long)b->sym.st_size);
+			continue;
+		}
+		if (range_equal(a->sec, a->sym.st_value, b->sec, b->sym.st_value, a->sym.st_size))
+			continue;
+		if (a->static_key || b->static_key)
+			add_issue(ctx, "STATIC_KEY_CHANGED", a->name, a->sec->name,
+				  "definition of static key %s changed", a->name);
+		else if (is_init_section(a->sec) || is_init_section(b->sec))
+			add_issue(ctx, "INIT_CHANGED", a->name, a->sec->name,
+				  "init data %s changed", a->name);
+		else if (a->bind != STB_LOCAL)
+			add_issue(ctx, "GLOBAL_INIT_CHANGED", a->name, a->sec->name,
+				  "initial value of global %s changed", a->name);
+		else
+			add_issue(ctx, "DATA_CHANGED", a->name, a->sec->name,
+				  "initial value of %s changed", a->name);
+	}
+
+	for (i = 1; i < post->nsyms; i++) {
+		struct symbol *b = &post->syms[i];
+
+		if (b->twin)
+			continue;
+		if (b->type == STT_FUNC && b->sec && is_init_section(b->sec))
+			add_issue(ctx, "INIT_CHANGED", b->name, b->sec->name,
+				  "new init/exit function %s", b->name);
+		if (!strncmp(b->name, "__ksymtab_", 10) && b->sec) {
+			bool known = false;
+
+			for (j = 1; j < pre->nsyms; j++)
+				if (!strcmp(pre->syms[j].name, b->name))
+					known = true;
+			if (!known)
+				add_issue(ctx, "NEW_EXPORT", b->name + 10, b->sec->name,
+					  "new exported symbol %s", b->name + 10);
+		}
+		if (b->type == STT_OBJECT && b->sec &&
+		    (!strcmp(b->sec->name, ".data") || !strcmp(b->sec->name, ".bss")) &&
+		    find_section(pre, b->sec->name) && find_section(pre, b->sec->name)->nsyms)
+			add_issue(ctx, "DATA_CHANGED", b->name, b->sec->name,
+				  "new object %s in existing shared section %s", b->name,
+				  b->sec->name);
+		if (b->type == STT_OBJECT && b->sec && is_init_section(b->sec) &&
+		    b->twin == NULL && b->bind == STB_GLOBAL)
+			add_issue(ctx, "INIT_CHANGED", b->name, b->sec->name,
+				  "new init data %s", b->name);
+	}
+}
+
+/* --- inputs --- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int load_symvers(struct symvers *sv, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	size_t cap = 0;
+
+	if (!f) {
+		warn("%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *crc = strtok(line, "\t \n"), *name = strtok(NULL, "\t \n");
+
+		if (!crc || !name)
+			continue;
+		if (sv->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			sv->names = realloc(sv->names, cap * sizeof(char *));
+			if (!sv->names)
+				err(2, "realloc");
+		}
+		sv->names[sv->n++] = xstrdup(name);
+	}
+	fclose(f);
+	qsort(sv->names, sv->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+bool symvers_has(const struct symvers *sv, const char *name)
+{
+	return sv->n && bsearch(&name, sv->names, sv->n, sizeof(char *), cmp_str);
+}
+
+int load_sympos(struct context *ctx, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+
+	if (!f) {
+		warn("%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, " \t\n"), *pos = strtok(NULL, " \t\n"), *end;
+		unsigned long p;
+
+		if (!name || name[0] == '#')
+			continue;
+		if (!pos || (p = strtoul(pos, &end, 10), *end)) {
+			warnx("%s: bad line for %s", path, name);
+			fclose(f);
+			return -1;
+		}
+		ctx->sympos = realloc(ctx->sympos, (ctx->nsympos + 1) * sizeof(*ctx->sympos));
+		if (!ctx->sympos)
+			err(2, "realloc");
+		ctx->sympos[ctx->nsympos].name = xstrdup(name);
+		ctx->sympos[ctx->nsympos].pos = p;
+		ctx->nsympos++;
+	}
+	fclose(f);
+	return 0;
+}
+
+unsigned long sympos_of(const struct context *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nsympos; i++)
+		if (!strcmp(ctx->sympos[i].name, name))
+			return ctx->sympos[i].pos;
+	return 0;
+}
+
+char *new_name(const struct symbol *y)
+{
+	char *s = xasprintf(KHP_PREFIX "%s", y->name), *p;
+
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			*p = '_';
+	return s;
+}

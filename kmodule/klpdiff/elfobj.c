@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading a relocatable x86-64 object into sections, symbols and relocations.
+ */
+#include <err.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "klpdiff.h"
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		err(2, "calloc");
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		err(2, "strdup");
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		err(2, "vasprintf");
+	va_end(ap);
+	return s;
+}
+
+static int cmp_sym_value(const void *a, const void *b)
+{
+	const struct symbol *x = *(struct symbol *const *)a;
+	const struct symbol *y = *(struct symbol *const *)b;
+
+	if (x->sym.st_value != y->sym.st_value)
+		return x->sym.st_value < y->sym.st_value ? -1 : 1;
+	return x->index < y->index ? -1 : 1;
+}
+
+static void read_relas(struct object *obj, struct section *rs)
+{
+	Elf_Scn *scn = elf_getscn(obj->elf, rs->index);
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t i, n = rs->sh.sh_entsize ? rs->sh.sh_size / rs->sh.sh_entsize : 0;
+	struct section *base;
+
+	if (rs->sh.sh_info >= obj->nsecs)
+		errx(2, "%s: bad sh_info in %s", obj->path, rs->name);
+	base = &obj->secs[rs->sh.sh_info];
+	rs->base = base;
+	base->relsec = rs;
+	base->relas = xcalloc(n, sizeof(struct rela));
+	base->nrelas = n;
+	for (i = 0; i < n; i++) {
+		GElf_Rela r;
+		size_t si;
+
+		if (!gelf_getrela(d, (int)i, &r))
+			errx(2, "%s: cannot read relocation %zu of %s", obj->path, i, rs->name);
+		si = GELF_R_SYM(r.r_info);
+		if (si >= obj->nsyms)
+			errx(2, "%s: bad symbol index in %s", obj->path, rs->name);
+		base->relas[i].offset = r.r_offset;
+		base->relas[i].type = GELF_R_TYPE(r.r_info);
+		base->relas[i].addend = r.r_addend;
+		base->relas[i].sym = &obj->syms[si];
+	}
+}
+
+struct object *object_open(const char *path)
+{
+	struct object *obj = xcalloc(1, sizeof(*obj));
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	size_t i, symtab = 0;
+
+	obj->path = path;
+	obj->fd = open(path, O_RDONLY);
+	if (obj->fd < 0) {
+		warn("%s", path);
+		return NULL;
+	}
+	obj->elf = elf_begin(obj->fd, ELF_C_READ, NULL);
+	if (!obj->elf || elf_kind(obj->elf) != ELF_K_ELF || !gelf_getehdr(obj->elf, &eh) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_REL ||
+	    eh.e_machine != EM_X86_64) {
+		warnx("%s: not a relocatable x86-64 ELF object", path);
+		return NULL;
+	}
+	if (elf_getshdrnum(obj->elf, &obj->nsecs) || elf_getshdrstrndx(obj->elf, &obj->shstrndx)) {
+		warnx("%s: %s", path, elf_errmsg(-1));
+		return NULL;
+	}
+	obj->secs = xcalloc(obj->nsecs, sizeof(struct section));
+	while ((scn = elf_nextscn(obj->elf, scn))) {
+		struct section *s = &obj->secs[elf_ndxscn(scn)];
+		Elf_Data *d;
+
+		s->obj = obj;
+		s->index = elf_ndxscn(scn);
+		gelf_getshdr(scn, &s->sh);
+		s->name = elf_strptr(obj->elf, obj->shstrndx, s->sh.sh_name);
+		if (!s->name)
+			s->name = "";
+		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_size) {
+			d = elf_getdata(scn, NULL);
+			if (!d || d->d_size != s->sh.sh_size) {
+				warnx("%s: cannot read section %s", path, s->name);
+				return NULL;
+			}
+			s->data = d->d_buf;
+		}
+		if (s->sh.sh_type == SHT_SYMTAB)
+			symtab = s->index;
+	}
+	obj->secs[0].name = "";
+	obj->secs[0].obj = obj;
+	if (!symtab) {
+		warnx("%s: no symbol table", path);
+		return NULL;
+	}
+
+	{
+		struct section *st = &obj->secs[symtab];
+		Elf_Data *d = elf_getdata(elf_getscn(obj->elf, symtab), NULL);
+
+		obj->nsyms = st->sh.sh_size / st->sh.sh_entsize;
+		obj->syms = xcalloc(obj->nsyms, sizeof(struct symbol));
+		for (i = 0; i < obj->nsyms; i++) {
+			struct symbol *y = &obj->syms[i];
+
+			y->index = i;
+			gelf_getsym(d, (int)i, &y->sym);
+			y->name = elf_strptr(obj->elf, st->sh.sh_link, y->sym.st_name);
+			if (!y->name)
+				y->name = "";
+			y->type = GELF_ST_TYPE(y->sym.st_info);
+			y->bind = GELF_ST_BIND(y->sym.st_info);
+			if (y->sym.st_shndx != SHN_UNDEF && y->sym.st_shndx < SHN_LORESERVE &&
+			    y->sym.st_shndx < obj->nsecs)
+				y->sec = &obj->secs[y->sym.st_shndx];
+			if (y->type == STT_SECTION && y->sec) {
+				y->name = y->sec->name;
+				y->sec->secsym = y;
+			}
+		}
+	}
+
+	for (i = 1; i < obj->nsecs; i++)
+		if (obj->secs[i].sh.sh_type == SHT_RELA)
+			read_relas(obj, &obj->secs[i]);
+
+	/* Function and object symbols of each section, by address. */
+	for (i = 1; i < obj->nsyms; i++) {
+		struct symbol *y = &obj->syms[i];
+
+		if (y->sec && (y->type == STT_FUNC || y->type == STT_OBJECT))
+			y->sec->nsyms++;
+	}
+	for (i = 1; i < obj->nsecs; i++) {
+		obj->secs[i].syms = xcalloc(obj->secs[i].nsyms, sizeof(struct symbol *));
+		obj->secs[i].nsyms = 0;
+	}
+	for (i = 1; i < obj->nsyms; i++) {
+		struct symbol *y = &obj->syms[i];
+
+		if (y->sec && (y->type == STT_FUNC || y->type == STT_OBJECT))
+			y->sec->syms[y->sec->nsyms++] = y;
+	}
+	for (i = 1; i < obj->nsecs; i++)
+		qsort(obj->secs[i].syms, obj->secs[i].nsyms, sizeof(struct symbol *), cmp_sym_value);
+	return obj;
+}
+
+struct section *find_section(struct object *obj, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < obj->nsecs; i++)
+		if (!strcmp(obj->secs[i].name, name))
+			return &obj->secs[i];
+	return NULL;
+}
+
+bool is_pcrel(uint32_t type)
+{
+	return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_PC64 ||
+	       type == R_X86_64_GOTPCREL || type == R_X86_64_GOTPCRELX ||
+	       type == R_X86_64_REX_GOTPCRELX;
+}
+
+const char *rela_type_name(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_NONE: return "R_X86_64_NONE";
+	case R_X86_64_64: return "R_X86_64_64";
+	case R_X86_64_PC32: return "R_X86_64_PC32";
+	case R_X86_64_PLT32: return "R_X86_64_PLT32";
+	case R_X86_64_32: return "R_X86_64_32";
+	case R_X86_64_32S: return "R_X86_64_32S";
+	case R_X86_64_PC64: return "R_X86_64_PC64";
+	case R_X86_64_GOTPCREL: return "R_X86_64_GOTPCREL";
+	case R_X86_64_GOTPCRELX: return "R_X86_64_GOTPCRELX";
+	case R_X86_64_REX_GOTPCRELX: return "R_X86_64_REX_GOTPCRELX";
+	default: return "R_X86_64_UNKNOWN";
+	}
+}
+
+/* The function or object symbol of @sec covering offset @off (or the only one). */
+struct symbol *covering_symbol(struct section *sec, int64_t off)
+{
+	size_t i;
+
+	if (!sec || !sec->nsyms)
+		return NULL;
+	if (sec->nsyms == 1)
+		return sec->syms[0];
+	for (i = 0; i < sec->nsyms; i++) {
+		struct symbol *y = sec->syms[i];
+		int64_t start = (int64_t)y->sym.st_value;
+
+		if (off >= start && off < start + (int64_t)(y->sym.st_size ? y->sym.st_size : 1))
+			return y;
+	}
+	return NULL;
+}
+
+/*
+ * The symbol a relocation really refers to: a section symbol plus addend becomes the function or
+ * object covering the target, with the addend made relative to it. Anonymous data (strings,
+ * constant pools) stays the section symbol.
+ */
+static struct symbol *section_symbol(struct section *sec)
+{
+	if (!sec->secsym) {
+		struct symbol *y = xcalloc(1, sizeof(*y));
+
+		y->name = sec->name;
+		y->type = STT_SECTION;
+		y->bind = STB_LOCAL;
+		y->sec = sec;
+		y->sym.st_info = GELF_ST_INFO(STB_LOCAL, STT_SECTION);
+		y->sym.st_shndx = (GElf_Section)sec->index;
+		sec->secsym = y;
+	}
+	return sec->secsym;
+}
+
+struct symbol *resolve_target(const struct rela *r, int64_t *addend)
+{
+	struct symbol *y = r->sym, *c;
+	int64_t off, bias;
+
+	*addend = r->addend;
+	if (!y->sec || y->type == STT_FUNC || y->type == STT_OBJECT ||
+	    (y->type != STT_SECTION && y->bind != STB_LOCAL))
+		return y;
+	/* a section symbol or a local label (.LC0): section-relative from here on */
+	off = r->addend + (y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
+	bias = is_pcrel(r->type) ? 4 : 0;
+	c = covering_symbol(y->sec, off + bias);
+	if (!c && bias)
+		c = covering_symbol(y->sec, off);
+	if (!c) {
+		*addend = off;
+		return section_symbol(y->sec);
+	}
+	*addend = off - (int64_t)c->sym.st_value;
+	return c;
+}
+
+bool is_string_section(const struct section *sec)
+{
+	return sec && (sec->sh.sh_flags & SHF_STRINGS);
+}
+
+bool is_text_section(const struct section *sec)
+{
+	return sec && (sec->sh.sh_flags & SHF_EXECINSTR);
+}
+
+static bool starts(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+bool is_init_section(const struct section *sec)
+{
+	return sec && (starts(sec->name, ".init.") || starts(sec->name, ".exit.") ||
+		       !strcmp(sec->name, ".init") || !strcmp(sec->name, ".exit"));
+}
+
+bool is_data_section(const struct section *sec)
+{
+	const char *n;
+
+	if (!sec || !(sec->sh.sh_flags & SHF_ALLOC) || (sec->sh.sh_flags & SHF_EXECINSTR))
+		return false;
+	n = sec->name;
+	return starts(n, ".data") || starts(n, ".bss") || starts(n, ".rodata") ||
+	       starts(n, ".init.data") || starts(n, ".init.rodata") || starts(n, ".exit.data") ||
+	       starts(n, ".ref.data");
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * klpdiff: pre/post object diff and livepatch object writer.
+ */
+#ifndef KLPDIFF_H
+#define KLPDIFF_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef SHF_RELA_LIVEPATCH
+#define SHF_RELA_LIVEPATCH 0x00100000
+#endif
+#ifndef SHN_LIVEPATCH
+#define SHN_LIVEPATCH 0xff20
+#endif
+
+#define KHP_PREFIX "khp_new_"
+
+enum status { ST_NONE, ST_SAME, ST_CHANGED, ST_NEW };
+
+struct symbol;
+
+struct rela {
+	uint64_t offset;
+	uint32_t type;
+	int64_t addend;
+	struct symbol *sym;
+};
+
+struct object;
+
+struct section {
+	struct object *obj;
+	size_t index;
+	const char *name;
+	GElf_Shdr sh;
+	unsigned char *data;	/* NULL for SHT_NOBITS */
+	struct rela *relas;
+	size_t nrelas;
+	struct section *relsec;	/* the SHT_RELA section applying to this one */
+	struct section *base;	/* for a SHT_RELA section: its target */
+	struct symbol **syms;	/* function/object symbols defined here */
+	size_t nsyms;
+	struct symbol *secsym;
+	/* output state */
+	bool include;
+	int outidx;
+};
+
+struct symbol {
+	size_t index;
+	const char *name;
+	GElf_Sym sym;
+	unsigned char type, bind;
+	struct section *sec;	/* NULL when undefined, absolute, common */
+	char *key;		/* correlation key */
+	struct symbol *twin;
+	enum status status;
+	struct symbol *parent;	/* for foo.cold: foo */
+	struct symbol *child;	/* foo's .cold part */
+	bool include;
+	bool static_key;	/* referenced as a key from __jump_table */
+	char *outname;
+	int outidx;
+};
+
+struct object {
+	const char *path;
+	int fd;
+	Elf *elf;
+	size_t nsecs;
+	struct section *secs;
+	size_t nsyms;
+	struct symbol *syms;
+	size_t shstrndx;
+};
+
+struct sympos {
+	char *name;
+	unsigned long pos;
+};
+
+struct symvers {
+	char **names;		/* sorted */
+	size_t n;
+};
+
+struct issue {
+	const char *reason;
+	char *message;
+	const char *symbol;
+	const char *section;
+};
+
+struct context {
+	struct object *pre, *post;
+	const char *objname;
+	const char *source_file;
+	struct symvers symvers;
+	struct sympos *sympos;
+	size_t nsympos;
+	struct issue *issues;
+	size_t nissues;
+	unsigned long klp_relocs, exported_relocs;
+};
+
+/* elfobj.c */
+struct object *object_open(const char *path);
+bool is_pcrel(uint32_t type);
+const char *rela_type_name(uint32_t type);
+struct symbol *covering_symbol(struct section *sec, int64_t off);
+struct symbol *resolve_target(const struct rela *r, int64_t *addend);
+bool is_string_section(const struct section *sec);
+bool is_text_section(const struct section *sec);
+bool is_data_section(const struct section *sec);
+bool is_init_section(const struct section *sec);
+struct section *find_section(struct object *obj, const char *name);
+char *xstrdup(const char *s);
+void *xcalloc(size_t n, size_t size);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* diff.c */
+void correlate(struct context *ctx);
+void compare(struct context *ctx);
+void check_patchability(struct context *ctx);
+void add_issue(struct context *ctx, const char *reason, const char *symbol,
+	       const char *section, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+unsigned long sympos_of(const struct context *ctx, const char *name);
+bool symvers_has(const struct symvers *sv, const char *name);
+int load_symvers(struct symvers *sv, const char *path);
+int load_sympos(struct context *ctx, const char *path);
+bool fentry_offset(struct symbol *func, uint64_t *off);
+char *new_name(const struct symbol *sym);
+bool is_patched_function(const struct symbol *sym);
+
+/* output.c */
+int write_output(struct context *ctx, const char *path);
+
+/* report.c */
+int write_report(struct context *ctx, const char *path);
+
+#endif

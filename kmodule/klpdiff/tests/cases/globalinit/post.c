@@ -1,0 +1,2 @@
+int gval = 2;
+int read_gval(void) { return gval; }

@@ -1,0 +1,3 @@
+#define noinline __attribute__((noinline))
+extern int printk(const char *, ...);
+noinline void greet(int x) { printk("hello %d\n", x); }

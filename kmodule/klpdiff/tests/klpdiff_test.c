@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of klpdiff on objects compiled here from the sources in cases/, and on a real kernel
+ * object (fs/proc/cmdline.o of the Debian kernel). Last line: "N passed, N failed".
+ */
+#include <err.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SHF_RELA_LIVEPATCH
+#define SHF_RELA_LIVEPATCH 0x00100000
+#endif
+#ifndef SHN_LIVEPATCH
+#define SHN_LIVEPATCH 0xff20
+#endif
+
+/*
+ * -fno-pie as in kernel builds: gcc-12 on Debian defaults to PIE, where the fentry call becomes
+ * a 6-byte call through the GOT instead of the kernel's 5-byte call.
+ */
+static const char *cflags =
+	"-c -O2 -fno-pie -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount";
+static char tool[4096], cases[4096], here[4096], tmp[4096];
+static int passed, failed;
+static bool ok;
+
+#define CHECK(cond)                                                                   \
+	do {                                                                          \
+		if (!(cond)) {                                                        \
+			fprintf(stderr, "    check failed at line %d: %s\n", __LINE__, #cond); \
+			ok = false;                                                   \
+		}                                                                     \
+	} while (0)
+
+static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int shell(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* Evaluates a jq boolean expression against a report. */
+static bool jq(const char *report, const char *expr)
+{
+	return shell("jq -e '%s' '%s' >/dev/null", expr, report) == 0;
+}
+
+struct run {
+	char dir[4096], pre[4200], post[4200], out[4200], report[4200];
+	int rc;
+};
+
+/* Compiles cases/NAME/{pre,post}.c and runs klpdiff on them. */
+static void run_case(struct run *r, const char *name, const char *objname, const char *sympos)
+{
+	char extra[4400] = "";
+
+	snprintf(r->dir, sizeof(r->dir), "%s/%s-%s", tmp, name, objname);
+	mkdir(r->dir, 0755);
+	snprintf(r->pre, sizeof(r->pre), "%s/pre.o", r->dir);
+	snprintf(r->post, sizeof(r->post), "%s/post.o", r->dir);
+	snprintf(r->out, sizeof(r->out), "%s/out.o", r->dir);
+	snprintf(r->report, sizeof(r->report), "%s/report.json", r->dir);
+	if (shell("gcc-12 %s -o %s %s/%s/pre.c && gcc-12 %s -o %s %s/%s/post.c", cflags, r->pre,
+	       cases, name, cflags, r->post, cases, name))
+		errx(1, "cannot compile case %s", name);
+	if (shell("printf '0x1\\texported_fn\\tvmlinux\\tEXPORT_SYMBOL\\t\\n"
+	       "0x2\\tprintk\\tvmlinux\\tEXPORT_SYMBOL\\t\\n"
+	       "0x3\\t__fentry__\\tvmlinux\\tEXPORT_SYMBOL\\t\\n' > %s/Module.symvers", r->dir))
+		errx(1, "cannot write symvers");
+	if (sympos) {
+		snprintf(extra, sizeof(extra), "--sympos %s/sympos", r->dir);
+		if (shell("printf '%s\\n' > %s/sympos", sympos, r->dir))
+			errx(1, "cannot write sympos");
+	}
+	r->rc = shell("%s --pre %s --post %s --object %s --symvers %s/Module.symvers --out %s "
+		   "--report %s %s 2>%s/stderr", tool, r->pre, r->post, objname, r->dir, r->out,
+		   r->report, extra, r->dir);
+}
+
+/* --- a small libelf view of an object --- */
+
+struct elfview {
+	int fd;
+	Elf *elf;
+	size_t shstrndx;
+};
+
+static bool view_open(struct elfview *v, const char *path)
+{
+	v->fd = open(path, O_RDONLY);
+	if (v->fd < 0)
+		return false;
+	v->elf = elf_begin(v->fd, ELF_C_READ, NULL);
+	return v->elf && !elf_getshdrstrndx(v->elf, &v->shstrndx);
+}
+
+static void view_close(struct elfview *v)
+{
+	elf_end(v->elf);
+	close(v->fd);
+}
+
+static Elf_Scn *section(struct elfview *v, const char *name, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(v->elf, scn))) {
+		gelf_getshdr(scn, sh);
+		if (!strcmp(elf_strptr(v->elf, v->shstrndx, sh->sh_name), name))
+			return scn;
+	}
+	return NULL;
+}
+
+static Elf_Scn *symtab(struct elfview *v, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(v->elf, scn))) {
+		gelf_getshdr(scn, sh);
+		if (sh->sh_type == SHT_SYMTAB)
+			return scn;
+	}
+	return NULL;
+}
+
+static bool symbol(struct elfview *v, const char *name, GElf_Sym *out)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = symtab(v, &sh);
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t i;
+
+	for (i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		gelf_getsym(d, (int)i, out);
+		if (!strcmp(elf_strptr(v->elf, sh.sh_link, out->st_name), name))
+			return true;
+	}
+	return false;
+}
+
+static const char *symbol_name(struct elfview *v, size_t idx, GElf_Sym *out)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = symtab(v, &sh);
+
+	gelf_getsym(elf_getdata(scn, NULL), (int)idx, out);
+	if (GELF_ST_TYPE(out->st_info) == STT_SECTION) {
+		GElf_Shdr s;
+
+		gelf_getshdr(elf_getscn(v->elf, out->st_shndx), &s);
+		return elf_strptr(v->elf, v->shstrndx, s.sh_name);
+	}
+	return elf_strptr(v->elf, sh.sh_link, out->st_name);
+}
+
+/* Does relocation section @rsec hold a relocation to symbol @name? */
+static bool has_rela_to(struct elfview *v, const char *rsec, const char *name, GElf_Sym *sym)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section(v, rsec, &sh);
+	Elf_Data *d;
+	size_t i;
+
+	if (!scn)
+		return false;
+	d = elf_getdata(scn, NULL);
+	for (i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rela r;
+
+		gelf_getrela(d, (int)i, &r);
+		if (!strcmp(symbol_name(v, GELF_R_SYM(r.r_info), sym), name))
+			return true;
+	}
+	return false;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* --- tests --- */
+
+static void test_changed_function_only(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+	GElf_Shdr sh;
+
+	run_case(&r, "changed", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed | map(.symbol) == [\"f_changed\"]"));
+	CHECK(jq(r.report, ".changed[0].newSymbol == \"khp_new_f_changed\""));
+	CHECK(jq(r.report, ".new == [] and .removed == [] and .unsupported == []"));
+	CHECK(view_open(&v, r.out));
+	CHECK(symbol(&v, "khp_new_f_changed", &s) && s.st_shndx != SHN_UNDEF &&
+	      GELF_ST_BIND(s.st_info) == STB_GLOBAL && GELF_ST_TYPE(s.st_info) == STT_FUNC);
+	CHECK(!symbol(&v, "f_same", &s) && !symbol(&v, "khp_new_f_same", &s));
+	CHECK(!section(&v, ".text.f_same", &sh) && !section(&v, ".text.use", &sh));
+	CHECK(section(&v, ".text.khp_new_f_changed", &sh) && (sh.sh_flags & SHF_EXECINSTR));
+	view_close(&v);
+}
+
+static void test_prebytes_and_fentry_wildcard(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	unsigned char buf[4096];
+	char path[4300];
+	long n, fentry = -1;
+	FILE *f;
+	size_t i;
+
+	run_case(&r, "changed", "vmlinux", "f_changed 3");
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed[0].sympos == 3"));
+	snprintf(path, sizeof(path), "%s/prebytes", r.dir);
+	CHECK(shell("jq -r '.changed[0].preBytes' %s | base64 -d > %s", r.report, path) == 0);
+	f = fopen(path, "rb");
+	n = f ? (long)fread(buf, 1, sizeof(buf), f) : -1;
+	if (f)
+		fclose(f);
+
+	/* the function's bytes and its fentry site, read independently from PRE.o */
+	CHECK(view_open(&v, r.pre));
+	CHECK(symbol(&v, "f_changed", &s));
+	CHECK(n == (long)s.st_size);
+	scn = section(&v, ".text.f_changed", &sh);
+	CHECK(scn != NULL);
+	if (scn && n == (long)s.st_size) {
+		d = elf_getdata(scn, NULL);
+		CHECK(memcmp((unsigned char *)d->d_buf + s.st_value, buf, n) == 0);
+	}
+	scn = section(&v, ".rela__mcount_loc", &sh);
+	CHECK(scn != NULL);
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rela rl;
+		GElf_Sym t;
+
+		gelf_getrela(d, (int)i, &rl);
+		if (!strcmp(symbol_name(&v, GELF_R_SYM(rl.r_info), &t), ".text.f_changed"))
+			fentry = rl.r_addend;
+	}
+	view_close(&v);
+	CHECK(fentry >= 0 && fentry < n && buf[fentry] == 0xe8);
+	snprintf(path, sizeof(path),
+		 ".changed[0].wildcards | any(.kind == \"FENTRY\" and .offset == %ld and .length == 5)",
+		 fentry);
+	CHECK(jq(r.report, path));
+	snprintf(path, sizeof(path),
+		 ".changed[0].relocations | any(.symbol == \"__fentry__\" and .offset == %ld)",
+		 fentry + 1);
+	CHECK(jq(r.report, path));
+}
+
+static void test_new_and_removed(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+
+	run_case(&r, "newfn", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed | map(.symbol) == [\"f\"]"));
+	CHECK(jq(r.report, ".new | map(.symbol) == [\"g_new\"]"));
+	CHECK(jq(r.report, ".removed == [\"old_fn\"]"));
+	CHECK(view_open(&v, r.out));
+	CHECK(symbol(&v, "g_new", &s) && s.st_shndx != SHN_UNDEF && s.st_shndx != SHN_LIVEPATCH);
+	CHECK(!symbol(&v, "old_fn", &s));
+	/* the call to the new function stays inside OUT.o */
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_f", "g_new", &s) ||
+	      has_rela_to(&v, ".rela.text.khp_new_f", ".text.g_new", &s));
+	CHECK(!has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_f", ".klp.sym.vmlinux.g_new,0", &s));
+	view_close(&v);
+}
+
+static void test_static_local_refers_to_original(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+	GElf_Shdr sh;
+	char expr[512], klpname[256], prename[64] = "";
+
+	run_case(&r, "staticlocal", "vmlinux", "calls.0 1\ncalls.1 2");
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed | map(.symbol) == [\"bump\"]"));
+	/* which calls.N is bump's in PRE.o */
+	CHECK(view_open(&v, r.pre));
+	if (has_rela_to(&v, ".rela.text.bump", ".bss.calls.0", &s) ||
+	    has_rela_to(&v, ".rela.text.bump", "calls.0", &s))
+		strcpy(prename, "calls.0");
+	else if (has_rela_to(&v, ".rela.text.bump", ".bss.calls.1", &s) ||
+		 has_rela_to(&v, ".rela.text.bump", "calls.1", &s))
+		strcpy(prename, "calls.1");
+	view_close(&v);
+	CHECK(prename[0]);
+	snprintf(expr, sizeof(expr), ".staticLocals | any(.pre == \"%s\")", prename);
+	CHECK(jq(r.report, expr));
+	snprintf(klpname, sizeof(klpname), ".klp.sym.vmlinux.%s,%d", prename,
+		 strcmp(prename, "calls.0") ? 2 : 1);
+	CHECK(view_open(&v, r.out));
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_bump", klpname, &s));
+	CHECK(s.st_shndx == SHN_LIVEPATCH);
+	CHECK(!section(&v, ".bss.calls.0", &sh) && !section(&v, ".bss.calls.1", &sh));
+	view_close(&v);
+}
+
+static void check_klp_section(struct elfview *v, const char *name, const char *target)
+{
+	GElf_Shdr sh, th;
+	Elf_Scn *t = section(v, target, &th);
+	Elf_Scn *scn = section(v, name, &sh);
+
+	CHECK(scn != NULL && t != NULL);
+	if (!scn || !t)
+		return;
+	CHECK(sh.sh_type == SHT_RELA);
+	CHECK((sh.sh_flags & (SHF_RELA_LIVEPATCH | SHF_ALLOC)) == (SHF_RELA_LIVEPATCH | SHF_ALLOC));
+	CHECK(sh.sh_info == elf_ndxscn(t));
+}
+
+static void test_exported_and_klp_relocations_vmlinux(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+	char cmd[8400];
+
+	run_case(&r, "exports", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(view_open(&v, r.out));
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_caller", "exported_fn", &s));
+	CHECK(s.st_shndx == SHN_UNDEF && GELF_ST_BIND(s.st_info) == STB_GLOBAL);
+	check_klp_section(&v, ".klp.rela.vmlinux..text.khp_new_caller", ".text.khp_new_caller");
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			  ".klp.sym.vmlinux.hidden_fn,0", &s));
+	CHECK(s.st_shndx == SHN_LIVEPATCH && GELF_ST_BIND(s.st_info) == STB_GLOBAL);
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			  ".klp.sym.vmlinux.hidden_var,0", &s));
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			  ".klp.sym.vmlinux.local_helper,0", &s));
+	CHECK(!has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			   ".klp.sym.vmlinux.exported_fn,0", &s));
+	CHECK(!has_rela_to(&v, ".rela.text.khp_new_caller", "hidden_fn", &s));
+	view_close(&v);
+	CHECK(jq(r.report, ".exportedRelocations >= 2 and .klpRelocations >= 3"));
+	snprintf(cmd, sizeof(cmd),
+		 "readelf -SW %s | grep -q '.klp.rela.vmlinux..text.khp_new_caller *RELA .* AIo ' && "
+		 "readelf -sW %s | grep -q 'NOTYPE  GLOBAL DEFAULT OS \\[0xff20\\] .klp.sym.vmlinux.hidden_fn,0'",
+		 r.out, r.out);
+	CHECK(shell("%s", cmd) == 0);
+}
+
+static void test_exported_and_klp_relocations_module(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+
+	run_case(&r, "exports", "mymod", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".object == \"mymod\""));
+	CHECK(view_open(&v, r.out));
+	check_klp_section(&v, ".klp.rela.mymod..text.khp_new_caller", ".text.khp_new_caller");
+	check_klp_section(&v, ".klp.rela.vmlinux..text.khp_new_caller", ".text.khp_new_caller");
+	/* defined in PRE.o: the module's; undefined and unexported: vmlinux's */
+	CHECK(has_rela_to(&v, ".klp.rela.mymod..text.khp_new_caller",
+			  ".klp.sym.mymod.local_helper,0", &s));
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			  ".klp.sym.vmlinux.hidden_fn,0", &s));
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_caller", "exported_fn", &s));
+	view_close(&v);
+}
+
+static void test_string_literal_carried(void)
+{
+	struct run r;
+	struct elfview v;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	bool found = false;
+	GElf_Sym s;
+
+	run_case(&r, "string", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed | map(.symbol) == [\"greet\"]"));
+	CHECK(view_open(&v, r.out));
+	while ((scn = elf_nextscn(v.elf, scn))) {
+		Elf_Data *d;
+
+		gelf_getshdr(scn, &sh);
+		if (!(sh.sh_flags & SHF_STRINGS) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (d && memmem(d->d_buf, d->d_size, "hello from khp %d\n", 19)) {
+			found = true;
+			CHECK(has_rela_to(&v, ".rela.text.khp_new_greet",
+					  elf_strptr(v.elf, v.shstrndx, sh.sh_name), &s));
+		}
+	}
+	CHECK(found);
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_greet", "printk", &s));
+	view_close(&v);
+}
+
+static void expect_refusal(const char *name, const char *reason)
+{
+	struct run r;
+	char expr[256];
+
+	run_case(&r, name, "vmlinux", NULL);
+	CHECK(r.rc == 3);
+	snprintf(expr, sizeof(expr), ".unsupported | any(.reason == \"%s\")", reason);
+	CHECK(jq(r.report, expr));
+	CHECK(!exists(r.out));
+}
+
+static void test_refuse_global_init(void)
+{
+	expect_refusal("globalinit", "GLOBAL_INIT_CHANGED");
+}
+
+static void test_refuse_init(void)
+{
+	expect_refusal("init", "INIT_CHANGED");
+}
+
+static void test_refuse_changed_data(void)
+{
+	expect_refusal("data", "DATA_CHANGED");
+}
+
+static void test_refuse_no_fentry(void)
+{
+	expect_refusal("notrace", "NO_FENTRY");
+}
+
+static void test_refuse_layout_change(void)
+{
+	expect_refusal("layout", "DATA_LAYOUT_CHANGED");
+}
+
+static void test_nothing_changed(void)
+{
+	struct run r;
+
+	run_case(&r, "unchanged", "vmlinux", NULL);
+	CHECK(r.rc == 4);
+	CHECK(!exists(r.out));
+	CHECK(jq(r.report, ".changed == [] and .new == [] and .unsupported == []"));
+}
+
+static void test_usage_errors(void)
+{
+	struct run r;
+
+	run_case(&r, "changed", "vmlinux", NULL);
+	CHECK(shell("%s --pre %s >/dev/null 2>&1", tool, r.pre) == 2);
+	CHECK(shell("%s --pre /nonexistent.o --post %s --object vmlinux --symvers %s/Module.symvers "
+		 "--out %s/x.o --report %s/x.json 2>/dev/null", tool, r.post, r.dir, r.dir,
+		 r.dir) == 2);
+	CHECK(shell("%s --pre %s --post %s --object vmlinux --symvers /nonexistent "
+		 "--out %s/x.o --report %s/x.json 2>/dev/null", tool, r.pre, r.post, r.dir,
+		 r.dir) == 2);
+}
+
+/* fs/proc/cmdline.o of the Debian kernel, before and after a one-line string change. */
+static void test_real_kernel_object(void)
+{
+	char dir[4200], symvers[4300], cmd[16384], path[4400];
+	struct elfview v;
+	GElf_Sym s;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	size_t i, nret = 0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/kernel", tmp);
+	if (shell("%s/cmdline-objects %s", here, dir)) {
+		CHECK(!"cannot build fs/proc/cmdline.o pre and post");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/../../../infra/kernel-packages headers > %s/headers", here,
+		 dir);
+	CHECK(shell("%s", cmd) == 0);
+	snprintf(cmd, sizeof(cmd), "%s/headers", dir);
+	{
+		FILE *f = fopen(cmd, "r");
+
+		CHECK(f && fgets(symvers, sizeof(symvers) - 20, f));
+		if (f)
+			fclose(f);
+		symvers[strcspn(symvers, "\n")] = 0;
+		strcat(symvers, "/Module.symvers");
+	}
+	rc = shell("%s --pre %s/pre.o --post %s/post.o --object vmlinux --symvers %s --out %s/out.o "
+		"--report %s/report.json --source-file fs/proc/cmdline.c", tool, dir, dir, symvers,
+		dir, dir);
+	CHECK(rc == 0);
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	CHECK(jq(path, ".changed | map(.symbol) == [\"cmdline_proc_show\"]"));
+	CHECK(jq(path, ".changed[0].sourceFile == \"fs/proc/cmdline.c\""));
+	CHECK(jq(path, ".changed[0].wildcards | any(.kind == \"FENTRY\" and .offset == 0 and .length == 5)"));
+	CHECK(jq(path, ".changed[0].relocations | any(.symbol == \"seq_puts\" and .local == false)"));
+	CHECK(jq(path, ".changed[0].relocations | any(.symbol == \"saved_command_line\" and .type == \"R_X86_64_PC32\")"));
+
+	/* preBytes length = symbol size; return thunk sites = .return_sites entries of PRE.o */
+	snprintf(cmd, sizeof(cmd), "%s/pre.o", dir);
+	CHECK(view_open(&v, cmd));
+	CHECK(symbol(&v, "cmdline_proc_show", &s));
+	scn = section(&v, ".rela.return_sites", &sh);
+	CHECK(scn != NULL);
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rela rl;
+		GElf_Sym t;
+		char expr[256];
+
+		gelf_getrela(d, (int)i, &rl);
+		if (strcmp(symbol_name(&v, GELF_R_SYM(rl.r_info), &t), ".text.cmdline_proc_show"))
+			continue;
+		nret++;
+		snprintf(expr, sizeof(expr),
+			 ".changed[0].wildcards | any(.kind == \"RETURN_THUNK\" and .offset == %ld and .length == 5)",
+			 (long)rl.r_addend);
+		CHECK(jq(path, expr));
+	}
+	CHECK(nret > 0);
+	view_close(&v);
+	snprintf(cmd, sizeof(cmd), "jq -r '.changed[0].preBytes' %s | base64 -d | wc -c | "
+		 "grep -qx %lu", path, (unsigned long)s.st_size);
+	CHECK(shell("%s", cmd) == 0);
+
+	snprintf(path, sizeof(path), "%s/out.o", dir);
+	CHECK(view_open(&v, path));
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_cmdline_proc_show", "seq_puts", &s));
+	CHECK(s.st_shndx == SHN_UNDEF);
+	check_klp_section(&v, ".klp.rela.vmlinux..text.khp_new_cmdline_proc_show",
+			  ".text.khp_new_cmdline_proc_show");
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_cmdline_proc_show",
+			  ".klp.sym.vmlinux.saved_command_line,0", &s));
+	CHECK(s.st_shndx == SHN_LIVEPATCH);
+	CHECK(section(&v, "__mcount_loc", &sh) && sh.sh_size == 8);
+	view_close(&v);
+	snprintf(cmd, sizeof(cmd), "readelf -p .rodata.cmdline_proc_show.str1.1 %s | grep -q khp || "
+		 "strings -a %s | grep -q ' khp'", path, path);
+	CHECK(shell("%s", cmd) == 0);
+}
+
+struct test {
+	const char *name;
+	void (*fn)(void);
+};
+
+int main(int argc, char **argv)
+{
+	static const struct test tests[] = {
+		{ "changed function detected, unchanged left out", test_changed_function_only },
+		{ "preBytes and fentry wildcard", test_prebytes_and_fentry_wildcard },
+		{ "new and removed functions", test_new_and_removed },
+		{ "static local refers to the original", test_static_local_refers_to_original },
+		{ "exported vs klp relocations (vmlinux)", test_exported_and_klp_relocations_vmlinux },
+		{ "exported vs klp relocations (module)", test_exported_and_klp_relocations_module },
+		{ "string literal carried", test_string_literal_carried },
+		{ "refuse changed global initial value", test_refuse_global_init },
+		{ "refuse __init change", test_refuse_init },
+		{ "refuse changed data", test_refuse_changed_data },
+		{ "refuse function without fentry", test_refuse_no_fentry },
+		{ "refuse data layout change", test_refuse_layout_change },
+		{ "nothing changed", test_nothing_changed },
+		{ "usage and I/O errors", test_usage_errors },
+		{ "real kernel object fs/proc/cmdline.o", test_real_kernel_object },
+	};
+	const char *only = argc > 1 ? argv[1] : NULL;
+	char *dir;
+	size_t i;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		errx(1, "libelf");
+	dir = realpath(argc > 0 ? argv[0] : ".", NULL);
+	if (!dir)
+		err(1, "realpath");
+	*strrchr(dir, '/') = 0;
+	snprintf(here, sizeof(here), "%s", dir);
+	snprintf(tool, sizeof(tool), "%s/../klpdiff", dir);
+	snprintf(cases, sizeof(cases), "%s/cases", dir);
+	snprintf(tmp, sizeof(tmp), "/tmp/klpdiff-test.XXXXXX");
+	if (!mkdtemp(tmp))
+		err(1, "mkdtemp");
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (only && !strstr(tests[i].name, only))
+			continue;
+		ok = true;
+		fprintf(stderr, "  %s\n", tests[i].name);
+		tests[i].fn();
+		if (ok)
+			passed++;
+		else
+			failed++;
+		printf("%s: %s\n", ok ? "PASS" : "FAIL", tests[i].name);
+		fflush(stdout);
+	}
+	if (!getenv("KLPDIFF_KEEP_TMP"))
+		shell("rm -rf '%s'", tmp);
+	else
+		fprintf(stderr, "kept %s\n", tmp);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
