@@ -3,15 +3,20 @@ package io.khp.cli;
 import io.khp.bus.ClientSettings;
 import picocli.CommandLine.Option;
 
-/** The cluster a command talks to: --bootstrap, else KHP_BOOTSTRAP, else 127.0.0.1:9092. */
+/** Where a command finds the cluster and the ledger: options over environment over the config file. */
 final class KafkaOptions {
 
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: $KHP_BOOTSTRAP or 127.0.0.1:9092)")
+    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: config, $KHP_BOOTSTRAP, 127.0.0.1:9092)")
     String bootstrap;
 
+    @Option(names = "--api", description = "Ledger HTTP API (default: config, $KHP_API, " + KhpConfig.DEFAULT_API + ")")
+    String api;
+
+    KhpConfig config() {
+        return KhpConfig.fromEnvironment().with("bootstrap", bootstrap).with("api", api);
+    }
+
     ClientSettings settings() {
-        ClientSettings fromEnvironment = ClientSettings.fromEnvironment();
-        return bootstrap == null ? fromEnvironment
-                : fromEnvironment.with(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return config().kafka();
     }
 }

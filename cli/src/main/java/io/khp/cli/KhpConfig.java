@@ -1,0 +1,110 @@
+package io.khp.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+
+import io.khp.bus.ClientSettings;
+
+/**
+ * Operator configuration: a properties file ($KHP_CONFIG, default ~/.config/khp/config.properties),
+ * overridden by the environment, overridden by command-line options. Keys: {@code bootstrap},
+ * {@code api}, {@code keys}, and {@code kafka.*} (passed to the Kafka clients, e.g.
+ * {@code kafka.security.protocol=SASL_SSL}).
+ */
+final class KhpConfig {
+
+    static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+    static final String DEFAULT_API = "http://127.0.0.1:8470";
+
+    private final Map<String, String> values;
+
+    KhpConfig(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    static KhpConfig load(Map<String, String> env) {
+        Map<String, String> values = new HashMap<>();
+        Path file = Path.of(env.getOrDefault("KHP_CONFIG",
+                Path.of(System.getProperty("user.home"), ".config", "khp", "config.properties").toString()));
+        if (Files.isReadable(file)) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+            p.forEach((k, v) -> values.put(k.toString(), v.toString().strip()));
+        }
+        putIfSet(values, "bootstrap", env.get("KHP_BOOTSTRAP"));
+        putIfSet(values, "api", env.get("KHP_API"));
+        putIfSet(values, "keys", env.get("KHP_KEYS"));
+        putIfSet(values, "kernel", env.get("KHP_KERNEL"));
+        String kafkaProperties = env.get("KHP_KAFKA_PROPERTIES");
+        if (kafkaProperties != null && !kafkaProperties.isBlank()) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(Path.of(kafkaProperties))) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read KHP_KAFKA_PROPERTIES=" + kafkaProperties, e);
+            }
+            p.forEach((k, v) -> values.put("kafka." + k, v.toString().strip()));
+        }
+        return new KhpConfig(values);
+    }
+
+    static KhpConfig fromEnvironment() {
+        return load(System.getenv());
+    }
+
+    KhpConfig with(String key, String value) {
+        if (value == null) {
+            return this;
+        }
+        Map<String, String> copy = new HashMap<>(values);
+        copy.put(key, value);
+        return new KhpConfig(copy);
+    }
+
+    String bootstrap() {
+        return values.getOrDefault("bootstrap", DEFAULT_BOOTSTRAP);
+    }
+
+    /** The default target kernel of builds (ABI-FLAVOUR). */
+    String kernel() {
+        String kernel = values.get("kernel");
+        if (kernel == null) {
+            throw new IllegalArgumentException("no --kernel given and no default: set 'kernel' in the config file or $KHP_KERNEL");
+        }
+        return kernel;
+    }
+
+    String api() {
+        String api = values.getOrDefault("api", DEFAULT_API);
+        return api.endsWith("/") ? api.substring(0, api.length() - 1) : api;
+    }
+
+    ClientSettings kafka() {
+        Map<String, Object> client = new HashMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith("kafka.")) {
+                client.put(k.substring("kafka.".length()), v);
+            }
+        });
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        return new ClientSettings(client);
+    }
+
+    private static void putIfSet(Map<String, String> values, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            values.put(key, value.strip());
+        }
+    }
+}
