@@ -24,6 +24,7 @@ public final class AvroRecordSerde<T extends SpecificRecord> implements Serde<T>
     private final BinaryMessageDecoder<T> decoder;
 
     public AvroRecordSerde(Class<T> type) {
+        AvroClassTrust.install();
         this.type = type;
         SpecificData model = SpecificData.getForClass(type);
         var schema = model.getSchema(type);

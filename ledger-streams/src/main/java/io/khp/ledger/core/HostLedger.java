@@ -1,0 +1,262 @@
+package io.khp.ledger.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import io.khp.events.ApplyRequested;
+import io.khp.events.HostReported;
+import io.khp.events.KhpEvent;
+import io.khp.events.LoadedLivepatch;
+import io.khp.events.RevertRequested;
+import io.khp.state.HostKernel;
+import io.khp.state.HostPatch;
+import io.khp.state.HostPatchChange;
+import io.khp.state.HostState;
+import io.khp.state.ObservedLivepatch;
+import io.khp.state.PatchStatus;
+
+/**
+ * Folds a host's events into its state (pure). HostReported makes a host known and updates its
+ * identity, marks APPLIED patches LOST after a reboot that did not bring them back, and records
+ * loaded livepatches the ledger never requested as DRIFT. Every other event goes through
+ * {@link HostPatchTransitions}, plus the livepatch stack rule for reverts.
+ */
+public final class HostLedger {
+
+    /** How many recent event ids a host remembers to drop redelivered events. */
+    static final int RECENT_EVENT_IDS = 32;
+
+    private HostLedger() {
+    }
+
+    /**
+     * @param current the host's state, null when the host is unknown
+     * @param now     the processing time, recorded in rejections
+     */
+    public static HostStep evolve(HostState current, KhpEvent event, PatchCatalog catalog, long now) {
+        if (current != null && current.getRecentEventIds().contains(event.getEventId())) {
+            return new HostStep(current, List.of(), null, true);
+        }
+        if (event.getPayload() instanceof HostReported report) {
+            return reported(current, event, report, catalog);
+        }
+        if (current == null) {
+            return rejected(null, event, "unknown host " + event.getHostId() + ": it has never reported", null, now);
+        }
+        String patchId = event.getPatchId();
+        if (patchId == null) {
+            return rejected(current, event, "event without a patch id", null, now);
+        }
+        HostState next = HostState.newBuilder(current).build();
+        next.setPatches(new ArrayList<>(next.getPatches()));
+        HostPatch entry = find(next, patchId);
+        if (entry == null && event.getPayload() instanceof ApplyRequested request) {
+            entry = next.getPatches().stream()
+                    .filter(p -> p.getState() == PatchStatus.DRIFT && request.getModuleName().equals(p.getModuleName()))
+                    .findFirst().orElse(null);
+        }
+        PatchStatus previous = entry == null ? PatchStatus.UNKNOWN : entry.getState();
+        if (event.getPayload() instanceof RevertRequested) {
+            String blocker = revertBlocker(next, entry);
+            if (blocker != null) {
+                return rejected(current, event, blocker, previous.name(), now);
+            }
+        }
+        Transition transition = HostPatchTransitions.apply(entry, event, catalog.facts(patchId).orElse(null));
+        if (transition instanceof Transition.Refused refused) {
+            return rejected(current, event, refused.reason(), entry == null ? null : previous.name(), now);
+        }
+        HostPatch moved = ((Transition.Moved) transition).next();
+        if (entry != null) {
+            next.getPatches().remove(entry);
+        }
+        next.getPatches().add(moved);
+        if (isFromHost(event)) {
+            next.setLastSeen(event.getOccurredAt().toEpochMilli());
+        }
+        restack(next);
+        List<HostPatchChange> changes = new ArrayList<>();
+        if (moved.getState() != previous) {
+            changes.add(change(next, moved, previous, event));
+        }
+        return new HostStep(remember(next, event), changes, null, false);
+    }
+
+    private static HostStep reported(HostState current, KhpEvent event, HostReported report, PatchCatalog catalog) {
+        HostState next = current == null
+                ? HostState.newBuilder().setHostId(event.getHostId()).setPatches(new ArrayList<>())
+                        .setObserved(new ArrayList<>()).setRecentEventIds(new ArrayList<>()).build()
+                : HostState.newBuilder(current).build();
+        next.setPatches(new ArrayList<>(next.getPatches()));
+        String previousBoot = next.getBootId();
+        boolean rebooted = previousBoot != null && !previousBoot.equals(report.getBootId());
+        var k = report.getKernel();
+        next.setHostname(report.getHostname());
+        next.setKernel(HostKernel.newBuilder().setRelease(k.getRelease()).setFlavour(k.getFlavour())
+                .setSourceVersion(k.getSourceVersion()).setBuildIdentity(k.getBuildIdentity())
+                .setVersion(report.getKernelVersion()).build());
+        next.setBootId(report.getBootId());
+        next.setLastSeen(event.getOccurredAt().toEpochMilli());
+        next.setAgentVersion(report.getAgentVersion());
+        next.setLockdown(report.getLockdown().name());
+        next.setLabels(new HashMap<>(report.getLabels()));
+
+        long at = event.getOccurredAt().toEpochMilli();
+        Set<String> loaded = new HashSet<>();
+        for (LoadedLivepatch lp : report.getLivepatches()) {
+            if (lp.getEnabled()) {
+                loaded.add(lp.getName());
+            }
+        }
+        List<HostPatchChange> changes = new ArrayList<>();
+        if (rebooted) {
+            for (HostPatch p : next.getPatches()) {
+                if (p.getState() == PatchStatus.APPLIED && !loaded.contains(p.getModuleName())) {
+                    HostPatchTransitions.enter(p, PatchStatus.LOST, at);
+                    p.setLastOutcome("LOST");
+                    p.setLastReason("host rebooted (boot id " + report.getBootId() + ") without the patch");
+                    changes.add(change(next, p, PatchStatus.APPLIED, event));
+                }
+            }
+        }
+        List<ObservedLivepatch> observed = new ArrayList<>();
+        Set<String> drifted = new HashSet<>();
+        for (LoadedLivepatch lp : report.getLivepatches()) {
+            HostPatch requested = next.getPatches().stream()
+                    .filter(p -> p.getPatchId() != null && p.getState() != PatchStatus.DRIFT && lp.getName().equals(p.getModuleName()))
+                    .findFirst().orElse(null);
+            boolean drift = requested == null || !expectsLoaded(requested.getState());
+            observed.add(ObservedLivepatch.newBuilder().setName(lp.getName()).setEnabled(lp.getEnabled())
+                    .setTransition(lp.getTransition())
+                    .setPatchId(requested != null ? requested.getPatchId() : catalog.patchOfModule(lp.getName()).orElse(null))
+                    .setDrift(drift).build());
+            if (requested == null) {
+                drifted.add(lp.getName());
+            }
+        }
+        next.setObserved(observed);
+        // DRIFT entries follow the report: added for unrequested modules, dropped once they are gone
+        List<HostPatch> patches = new ArrayList<>();
+        for (HostPatch p : next.getPatches()) {
+            if (p.getState() != PatchStatus.DRIFT || drifted.contains(p.getModuleName())) {
+                patches.add(p);
+            } else if (p.getPatchId() != null) {
+                changes.add(change(next, HostPatchTransitions.enter(p, PatchStatus.UNKNOWN, at), PatchStatus.DRIFT, event));
+            }
+        }
+        for (String module : drifted) {
+            boolean known = patches.stream().anyMatch(p -> p.getState() == PatchStatus.DRIFT && module.equals(p.getModuleName()));
+            if (!known) {
+                HostPatch d = HostPatch.newBuilder().setPatchId(catalog.patchOfModule(module).orElse(null))
+                        .setModuleName(module).setState(PatchStatus.DRIFT).setEnteredAt(new HashMap<>()).build();
+                HostPatchTransitions.enter(d, PatchStatus.DRIFT, at);
+                d.setLastReason("loaded on the host but never requested");
+                patches.add(d);
+                if (d.getPatchId() != null) {
+                    changes.add(change(next, d, PatchStatus.UNKNOWN, event));
+                }
+            }
+        }
+        next.setPatches(patches);
+        restack(next);
+        // drift: a loaded module the ledger did not ask for, or an applied patch the host does not show
+        next.setDrift(hasDrift(next) || patches.stream()
+                .anyMatch(p -> p.getState() == PatchStatus.APPLIED && !loaded.contains(p.getModuleName())));
+        return new HostStep(remember(next, event), changes, null, false);
+    }
+
+    /** A patch in these states may be loaded on the host without that being drift. */
+    private static boolean expectsLoaded(PatchStatus state) {
+        return state == PatchStatus.APPLIED || state == PatchStatus.REVERTING || HostPatchTransitions.IN_FLIGHT.contains(state);
+    }
+
+    private static boolean hasDrift(HostState host) {
+        return host.getObserved().stream().anyMatch(ObservedLivepatch::getDrift);
+    }
+
+    /**
+     * Livepatches stack in load order: a patch can only be reverted when no enabled, non
+     * atomic-replace patch was loaded above it.
+     */
+    private static String revertBlocker(HostState host, HostPatch target) {
+        if (target == null || target.getStackPosition() == null) {
+            return null;
+        }
+        return host.getPatches().stream()
+                .filter(p -> p.getStackPosition() != null && p.getStackPosition() > target.getStackPosition())
+                .filter(p -> p.getState() == PatchStatus.APPLIED && !p.getAtomicReplace())
+                .sorted(Comparator.comparing(HostPatch::getStackPosition))
+                .map(p -> "patch " + p.getPatchId() + " (" + p.getModuleName() + ") is enabled above "
+                        + target.getPatchId() + " on the livepatch stack: revert it first")
+                .findFirst().orElse(null);
+    }
+
+    /** Numbers the loaded patches (APPLIED, REVERTING) by the time they were applied. */
+    static void restack(HostState host) {
+        List<HostPatch> loaded = new ArrayList<>();
+        for (HostPatch p : host.getPatches()) {
+            if (p.getState() == PatchStatus.APPLIED || p.getState() == PatchStatus.REVERTING) {
+                loaded.add(p);
+            } else {
+                p.setStackPosition(null);
+            }
+        }
+        loaded.sort(Comparator.comparing((HostPatch p) -> p.getEnteredAt().getOrDefault(PatchStatus.APPLIED.name(), 0L))
+                .thenComparing(p -> String.valueOf(p.getPatchId())));
+        for (int i = 0; i < loaded.size(); i++) {
+            loaded.get(i).setStackPosition(i);
+        }
+    }
+
+    static HostPatch find(HostState host, String patchId) {
+        for (HostPatch p : host.getPatches()) {
+            if (patchId.equals(p.getPatchId())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isFromHost(KhpEvent event) {
+        return !(event.getPayload() instanceof ApplyRequested) && !(event.getPayload() instanceof RevertRequested);
+    }
+
+    private static HostPatchChange change(HostState host, HostPatch p, PatchStatus previous, KhpEvent event) {
+        return HostPatchChange.newBuilder()
+                .setHostId(host.getHostId())
+                .setPatchId(p.getPatchId())
+                .setRolloutId(p.getRolloutId())
+                .setWave(p.getWave())
+                .setPrevious(previous)
+                .setCurrent(p.getState())
+                .setAt(event.getOccurredAt().toEpochMilli())
+                .setEventId(event.getEventId())
+                .build();
+    }
+
+    private static HostState remember(HostState next, KhpEvent event) {
+        List<String> recent = new ArrayList<>(next.getRecentEventIds());
+        recent.add(event.getEventId());
+        if (recent.size() > RECENT_EVENT_IDS) {
+            recent = new ArrayList<>(recent.subList(recent.size() - RECENT_EVENT_IDS, recent.size()));
+        }
+        next.setRecentEventIds(recent);
+        next.setVersion(next.getVersion() + 1);
+        next.setLastEventId(event.getEventId());
+        return next;
+    }
+
+    private static HostStep rejected(HostState current, KhpEvent event, String reason, String state, long now) {
+        return new HostStep(current, List.of(), Rejections.of(event, reason, state, now), false);
+    }
+
+    /** The entry of a patch on a host, if any. */
+    public static Optional<HostPatch> patch(HostState host, String patchId) {
+        return Optional.ofNullable(host == null ? null : find(host, patchId));
+    }
+}

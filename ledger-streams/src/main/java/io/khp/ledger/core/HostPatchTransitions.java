@@ -1,0 +1,165 @@
+package io.khp.ledger.core;
+
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Set;
+
+import io.khp.bus.Events;
+import io.khp.events.ApplyAttempted;
+import io.khp.events.ApplyFailed;
+import io.khp.events.ApplyRequested;
+import io.khp.events.Applied;
+import io.khp.events.KhpEvent;
+import io.khp.events.PreRunVerified;
+import io.khp.events.RevertRequested;
+import io.khp.events.Reverted;
+import io.khp.events.RunObjectCaptured;
+import io.khp.state.HostPatch;
+import io.khp.state.PatchStatus;
+
+/**
+ * The lifecycle of one patch on one host, as one pure function (state, event) → next state or a
+ * refusal with its reason:
+ * <pre>
+ * REQUESTED → CAPTURED → VERIFIED | REJECTED (mismatch) | FAILED (unsupported)
+ * VERIFIED | APPLYING → APPLYING(n) → APPLIED | FAILED ; APPLYING → CAPTURED (re-capture for a retry)
+ * APPLIED → REVERTING → REVERTED ; REJECTED, FAILED, REVERTED, LOST, DRIFT → REQUESTED (asked again)
+ * </pre>
+ * Rules that need the rest of the host (the livepatch stack, LOST and DRIFT from reports) live in
+ * {@link HostLedger}.
+ */
+public final class HostPatchTransitions {
+
+    /** States from which a patch may be requested (again). */
+    static final Set<PatchStatus> REQUESTABLE = EnumSet.of(PatchStatus.REJECTED, PatchStatus.FAILED,
+            PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.DRIFT);
+    /** States in which an apply is under way and may still fail. */
+    static final Set<PatchStatus> IN_FLIGHT = EnumSet.of(PatchStatus.REQUESTED, PatchStatus.CAPTURED,
+            PatchStatus.VERIFIED, PatchStatus.APPLYING);
+
+    private HostPatchTransitions() {
+    }
+
+    /**
+     * @param current the patch's entry on the host, null when the ledger has none
+     * @param facts   what the ledger knows about the patch (for ApplyRequested), may be null
+     */
+    public static Transition apply(HostPatch current, KhpEvent event, PatchFacts facts) {
+        Object payload = event.getPayload();
+        PatchStatus state = current == null ? null : current.getState();
+        long at = event.getOccurredAt().toEpochMilli();
+        if (payload instanceof ApplyRequested request) {
+            if (state != null && !REQUESTABLE.contains(state)) {
+                return refuse(state, "ApplyRequested", "already " + state);
+            }
+            HostPatch next = HostPatch.newBuilder()
+                    .setPatchId(event.getPatchId())
+                    .setModuleName(request.getModuleName())
+                    .setState(PatchStatus.REQUESTED)
+                    .setRolloutId(request.getRolloutId())
+                    .setWave(request.getWave())
+                    .setAtomicReplace(facts != null && facts.atomicReplace())
+                    .setEnteredAt(new HashMap<>())
+                    .build();
+            return Transition.moved(enter(next, PatchStatus.REQUESTED, at));
+        }
+        if (state == null) {
+            return Transition.refused(Events.typeOf(event) + " for a patch never requested on this host");
+        }
+        if (payload instanceof RunObjectCaptured captured) {
+            if (state != PatchStatus.REQUESTED && state != PatchStatus.APPLYING) {
+                return refuse(state, "RunObjectCaptured", "expected REQUESTED or APPLYING");
+            }
+            HostPatch next = copy(current);
+            next.setLastOutcome(captured.getCaptureError() == null ? "CAPTURED" : "CAPTURE_ERROR");
+            next.setLastReason(captured.getCaptureError());
+            return Transition.moved(enter(next, PatchStatus.CAPTURED, at));
+        }
+        if (payload instanceof PreRunVerified verified) {
+            if (state != PatchStatus.CAPTURED) {
+                return refuse(state, "PreRunVerified", "expected CAPTURED");
+            }
+            HostPatch next = copy(current);
+            next.setLastOutcome(verified.getVerdict().name());
+            next.setLastReason(verified.getReason());
+            PatchStatus to = switch (verified.getVerdict()) {
+                case MATCH -> PatchStatus.VERIFIED;
+                case MISMATCH -> PatchStatus.REJECTED;
+                case UNSUPPORTED -> PatchStatus.FAILED;
+            };
+            return Transition.moved(enter(next, to, at));
+        }
+        if (payload instanceof ApplyAttempted attempted) {
+            if (state != PatchStatus.VERIFIED && state != PatchStatus.APPLYING) {
+                return refuse(state, "ApplyAttempted", "expected VERIFIED or APPLYING");
+            }
+            if (attempted.getAttempt() < current.getAttempts()) {
+                return refuse(state, "ApplyAttempted", "attempt " + attempted.getAttempt()
+                        + " after attempt " + current.getAttempts());
+            }
+            HostPatch next = copy(current);
+            next.setAttempts(attempted.getAttempt());
+            next.setLastOutcome(attempted.getOutcome().name());
+            next.setLastReason(attempted.getError());
+            return Transition.moved(enter(next, PatchStatus.APPLYING, at));
+        }
+        if (payload instanceof Applied applied) {
+            if (state != PatchStatus.APPLYING) {
+                return refuse(state, "Applied", "expected APPLYING");
+            }
+            HostPatch next = copy(current);
+            next.setAttempts(Math.max(current.getAttempts(), applied.getAttempts()));
+            next.setLastOutcome("APPLIED");
+            next.setLastReason(null);
+            return Transition.moved(enter(next, PatchStatus.APPLIED, at));
+        }
+        if (payload instanceof ApplyFailed failed) {
+            if (!IN_FLIGHT.contains(state) && state != PatchStatus.REJECTED) {
+                return refuse(state, "ApplyFailed", "no apply under way");
+            }
+            HostPatch next = copy(current);
+            next.setAttempts(Math.max(current.getAttempts(), failed.getAttempts()));
+            next.setLastOutcome(failed.getReasonCode().name());
+            next.setLastReason(failed.getDetail());
+            // the agent confirms a mismatch with ApplyFailed(MISMATCH): the host stays REJECTED
+            return Transition.moved(enter(next, state == PatchStatus.REJECTED ? PatchStatus.REJECTED : PatchStatus.FAILED, at));
+        }
+        if (payload instanceof RevertRequested revert) {
+            if (state != PatchStatus.APPLIED) {
+                return refuse(state, "RevertRequested", "expected APPLIED");
+            }
+            HostPatch next = copy(current);
+            next.setLastOutcome("REVERT_REQUESTED");
+            next.setLastReason(revert.getReason());
+            return Transition.moved(enter(next, PatchStatus.REVERTING, at));
+        }
+        if (payload instanceof Reverted) {
+            if (state != PatchStatus.REVERTING) {
+                return refuse(state, "Reverted", "expected REVERTING");
+            }
+            HostPatch next = copy(current);
+            next.setLastOutcome("REVERTED");
+            next.setLastReason(null);
+            return Transition.moved(enter(next, PatchStatus.REVERTED, at));
+        }
+        return Transition.refused(Events.typeOf(event) + " is not a host patch event");
+    }
+
+    static HostPatch copy(HostPatch patch) {
+        HostPatch copy = HostPatch.newBuilder(patch).build();
+        copy.setEnteredAt(new HashMap<>(copy.getEnteredAt()));
+        return copy;
+    }
+
+    /** Sets the state and the time it was entered (the time of the state's latest entry). */
+    static HostPatch enter(HostPatch patch, PatchStatus state, long at) {
+        patch.setState(state);
+        patch.setUpdatedAt(at);
+        patch.getEnteredAt().put(state.name(), at);
+        return patch;
+    }
+
+    private static Transition refuse(PatchStatus state, String event, String expected) {
+        return Transition.refused(event + " in state " + state + ": " + expected);
+    }
+}

@@ -1,0 +1,205 @@
+package io.khp.ledger.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.khp.events.ApplyFailureReason;
+import io.khp.events.ApplyOutcome;
+import io.khp.events.KhpEvent;
+import io.khp.events.Verdict;
+import io.khp.ledger.TestEvents;
+import io.khp.state.HostPatch;
+import io.khp.state.HostState;
+import io.khp.state.PatchStatus;
+
+class HostLedgerTest {
+
+    private final TestEvents e = new TestEvents();
+
+    @Test
+    void aReportMakesTheHostKnownWithItsIdentity() {
+        HostScenario s = HostScenario.given(e.reported("h1", "boot-1", TestEvents.kernel("6.1.0-9-amd64", "amd64"),
+                Map.of("rack", "r1")));
+        HostState h = s.state();
+        assertEquals("h1", h.getHostId());
+        assertEquals("6.1.0-9-amd64", h.getKernel().getRelease());
+        assertEquals("amd64", h.getKernel().getFlavour());
+        assertEquals("boot-1", h.getBootId());
+        assertEquals("NONE", h.getLockdown());
+        assertEquals("0.1.0", h.getAgentVersion());
+        assertEquals("r1", h.getLabels().get("rack"));
+        assertEquals(e.now().toEpochMilli(), h.getLastSeen());
+        assertEquals(1, h.getVersion());
+    }
+
+    @Test
+    void eventsOfAnUnknownHostAreRejected() {
+        HostScenario.given().when(e.applyRequested("ghost", "p1")).expectUnknownHost().expectRejected("unknown host ghost");
+        HostScenario.given().when(e.applied("ghost", "p1", 1)).expectUnknownHost().expectRejected("unknown host");
+    }
+
+    @Test
+    void theWholeApplyLifecycle() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"))
+                .when(e.applyRequested("h1", "p1", "r1", 0)).expectPatch("p1", PatchStatus.REQUESTED)
+                .expectChange("p1", PatchStatus.UNKNOWN, PatchStatus.REQUESTED)
+                .when(e.captured("h1", "p1")).expectPatch("p1", PatchStatus.CAPTURED)
+                .when(e.verified("h1", "p1", Verdict.MATCH)).expectPatch("p1", PatchStatus.VERIFIED)
+                .when(e.attempted("h1", "p1", 1, ApplyOutcome.STALLED_REVERSED)).expectPatch("p1", PatchStatus.APPLYING)
+                .when(e.attempted("h1", "p1", 2, ApplyOutcome.APPLIED)).expectPatch("p1", PatchStatus.APPLYING).expectNoChange()
+                .when(e.applied("h1", "p1", 2)).expectPatch("p1", PatchStatus.APPLIED)
+                .expectChange("p1", PatchStatus.APPLYING, PatchStatus.APPLIED).expectNoRejection();
+        HostPatch p = s.patch("p1");
+        assertEquals(2, p.getAttempts());
+        assertEquals("r1", p.getRolloutId());
+        assertEquals(0, p.getStackPosition());
+        for (String st : new String[] {"REQUESTED", "CAPTURED", "VERIFIED", "APPLYING", "APPLIED"}) {
+            assertTrue(p.getEnteredAt().containsKey(st), "time of " + st);
+        }
+        assertTrue(p.getEnteredAt().get("REQUESTED") < p.getEnteredAt().get("APPLIED"));
+        assertEquals(7, s.state().getVersion());
+
+        s.when(e.revertRequested("h1", "p1")).expectPatch("p1", PatchStatus.REVERTING)
+                .when(e.reverted("h1", "p1")).expectPatch("p1", PatchStatus.REVERTED)
+                .expectChange("p1", PatchStatus.REVERTING, PatchStatus.REVERTED);
+        assertNull(s.patch("p1").getStackPosition());
+    }
+
+    @Test
+    void mismatchIsRejectedAndTheAgentsConfirmationKeepsIt() {
+        HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"), e.captured("h1", "p1"))
+                .when(e.verified("h1", "p1", Verdict.MISMATCH)).expectPatch("p1", PatchStatus.REJECTED)
+                .when(e.failed("h1", "p1", ApplyFailureReason.MISMATCH)).expectPatch("p1", PatchStatus.REJECTED)
+                .expectNoRejection().expectNoChange();
+    }
+
+    @Test
+    void aFailedApplyCanBeRequestedAgain() {
+        HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"), e.captured("h1", "p1"),
+                        e.verified("h1", "p1", Verdict.MATCH), e.attempted("h1", "p1", 1, ApplyOutcome.STALLED_REVERSED))
+                .when(e.failed("h1", "p1", ApplyFailureReason.STALLED)).expectPatch("p1", PatchStatus.FAILED)
+                .when(e.applyRequested("h1", "p1")).expectPatch("p1", PatchStatus.REQUESTED).expectNoRejection();
+    }
+
+    @Test
+    void appliedForAPatchNeverRequestedIsRejectedAndChangesNothing() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"))
+                .when(e.applied("h1", "p1", 1)).expectRejected("never requested").expectNoChange();
+        assertNull(s.patch("p1"));
+        assertEquals(1, s.state().getVersion());
+    }
+
+    @Test
+    void anEventWithoutPatchIdIsRejected() {
+        HostScenario.given(e.reported("h1", "b1")).when(e.event("h1", null, io.khp.events.Applied.newBuilder()
+                .setModuleName("m").setTransitionMs(1).build())).expectRejected("without a patch id");
+    }
+
+    @Test
+    void aDuplicateEventIdChangesNothing() {
+        KhpEvent request = e.applyRequested("h1", "p1");
+        KhpEvent capture = e.captured("h1", "p1");
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"), request, capture);
+        HostState before = s.state();
+        s.when(request).expectDuplicate().expectNoChange().expectNoRejection();
+        s.when(capture).expectDuplicate().expectNoChange().expectNoRejection();
+        assertEquals(before, s.state());
+        assertEquals(PatchStatus.CAPTURED, s.patch("p1").getState());
+    }
+
+    @Test
+    void aRebootWithoutThePatchLosesIt() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"))
+                .and(e.applySucceeds("h1", "p1"))
+                .and(e.reported("h1", "b1", TestEvents.module("p1")))
+                .expectPatch("p1", PatchStatus.APPLIED)
+                .when(e.reported("h1", "b2")).expectPatch("p1", PatchStatus.LOST)
+                .expectChange("p1", PatchStatus.APPLIED, PatchStatus.LOST);
+        assertTrue(s.patch("p1").getLastReason().contains("b2"));
+        assertFalse(s.state().getDrift());
+    }
+
+    @Test
+    void aRebootThatBringsThePatchBackOrNoRebootKeepsIt() {
+        HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"))
+                .and(e.applySucceeds("h1", "p1"))
+                .when(e.reported("h1", "b2", TestEvents.module("p1"))).expectPatch("p1", PatchStatus.APPLIED).expectNoChange();
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"))
+                .and(e.applySucceeds("h1", "p1"))
+                .when(e.reported("h1", "b1")).expectPatch("p1", PatchStatus.APPLIED).expectNoChange();
+        assertTrue(s.state().getDrift(), "an applied patch the host does not show is drift");
+    }
+
+    @Test
+    void aLoadedModuleNeverRequestedIsDrift() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"))
+                .withPatch("p7", "khp_p7", false)
+                .when(e.reported("h1", "b1", "khp_p7", "vendor_fix"))
+                .expectPatch("p7", PatchStatus.DRIFT).expectChange("p7", PatchStatus.UNKNOWN, PatchStatus.DRIFT);
+        assertTrue(s.state().getDrift());
+        assertEquals(2, s.state().getObserved().size());
+        assertTrue(s.state().getObserved().stream().allMatch(o -> o.getDrift()));
+        assertTrue(s.state().getPatches().stream().anyMatch(p -> p.getPatchId() == null && p.getModuleName().equals("vendor_fix")
+                && p.getState() == PatchStatus.DRIFT));
+
+        s.when(e.reported("h1", "b1", "khp_p7")).expectNoChange().expectPatch("p7", PatchStatus.DRIFT);
+        // an operator adopts the drifted patch: a request takes over the entry
+        s.when(e.applyRequested("h1", "p7")).expectPatch("p7", PatchStatus.REQUESTED).expectChange("p7", PatchStatus.DRIFT, PatchStatus.REQUESTED);
+        s.when(e.reported("h1", "b1")).expectNoChange();
+        assertFalse(s.state().getDrift());
+        assertEquals(1, s.state().getPatches().size());
+    }
+
+    @Test
+    void aRequestedModuleShowingUpIsNotDrift() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"), e.captured("h1", "p1"),
+                e.verified("h1", "p1", Verdict.MATCH), e.attempted("h1", "p1", 1, ApplyOutcome.APPLIED))
+                .when(e.reported("h1", "b1", TestEvents.module("p1")));
+        assertFalse(s.state().getDrift());
+        assertEquals("p1", s.state().getObserved().get(0).getPatchId());
+    }
+
+    @Test
+    void revertOfAPatchBelowAnEnabledPatchIsRejected() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"))
+                .and(e.applyRequested("h1", "p1")).and(e.applySucceeds("h1", "p1"))
+                .and(e.applyRequested("h1", "p2")).and(e.applySucceeds("h1", "p2"));
+        assertEquals(0, s.patch("p1").getStackPosition());
+        assertEquals(1, s.patch("p2").getStackPosition());
+        s.when(e.revertRequested("h1", "p1")).expectRejected("p2").expectPatch("p1", PatchStatus.APPLIED);
+        // top first, then the one below
+        s.when(e.revertRequested("h1", "p2")).expectNoRejection().expectPatch("p2", PatchStatus.REVERTING)
+                .when(e.reverted("h1", "p2"))
+                .when(e.revertRequested("h1", "p1")).expectNoRejection().expectPatch("p1", PatchStatus.REVERTING);
+    }
+
+    @Test
+    void revertBelowAnAtomicReplacePatchIsAllowed() {
+        HostScenario.given(e.reported("h1", "b1")).withPatch("p2", TestEvents.module("p2"), true)
+                .and(e.applyRequested("h1", "p1")).and(e.applySucceeds("h1", "p1"))
+                .and(e.applyRequested("h1", "p2")).and(e.applySucceeds("h1", "p2"))
+                .when(e.revertRequested("h1", "p1")).expectNoRejection().expectPatch("p1", PatchStatus.REVERTING);
+    }
+
+    @Test
+    void aRevertOfAPatchNotAppliedIsRejected() {
+        HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1"))
+                .when(e.revertRequested("h1", "p1")).expectRejected("expected APPLIED").expectPatch("p1", PatchStatus.REQUESTED);
+    }
+
+    @Test
+    void lastSeenFollowsTheHostNotTheCommands() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"));
+        long seen = s.state().getLastSeen();
+        s.when(e.applyRequested("h1", "p1"));
+        assertEquals(seen, s.state().getLastSeen());
+        s.when(e.captured("h1", "p1"));
+        assertEquals(e.now().toEpochMilli(), s.state().getLastSeen());
+    }
+}

@@ -1,0 +1,125 @@
+package io.khp.ledger.core;
+
+import static io.khp.ledger.TestEvents.hosts;
+import static io.khp.ledger.TestEvents.percent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+
+import io.khp.events.RolloutCounts;
+import io.khp.events.RolloutRequested;
+import io.khp.ledger.TestEvents;
+import io.khp.state.PatchStatus;
+import io.khp.state.RolloutState;
+import io.khp.state.RolloutStatus;
+
+class RolloutPlannerTest {
+
+    private static List<String> fleet(int n) {
+        return IntStream.range(0, n).mapToObj(i -> String.format("h%02d", i)).toList();
+    }
+
+    @Test
+    void countsThenPercentagesAndTheLastSizeRepeats() {
+        List<List<String>> waves = RolloutPlanner.waves(fleet(10), List.of(hosts(1), percent(30)));
+        assertEquals(List.of(1, 3, 3, 3), waves.stream().map(List::size).toList());
+        assertEquals(List.of("h00"), waves.get(0));
+        assertEquals(fleet(10), waves.stream().flatMap(List::stream).toList(), "every host once, in id order");
+    }
+
+    @Test
+    void percentagesRoundUpAndWavesNeverOverflow() {
+        assertEquals(List.of(1, 1, 1), RolloutPlanner.waves(fleet(3), List.of(percent(10))).stream().map(List::size).toList());
+        assertEquals(List.of(3), RolloutPlanner.waves(fleet(3), List.of(hosts(50))).stream().map(List::size).toList());
+        assertEquals(List.of(5), RolloutPlanner.waves(fleet(5), List.of()).stream().map(List::size).toList());
+        assertEquals(List.of(), RolloutPlanner.waves(List.of(), List.of(hosts(2))));
+        assertEquals(List.of(2, 1), RolloutPlanner.waves(List.of("b", "a", "c", "a"), List.of(hosts(2))).stream().map(List::size).toList());
+    }
+
+    @Test
+    void invalidWaveSizesAreNamed() {
+        assertNull(RolloutPlanner.invalidWaves(List.of(hosts(1), percent(100))));
+        assertNotNull(RolloutPlanner.invalidWaves(List.of(hosts(0))));
+        assertNotNull(RolloutPlanner.invalidWaves(List.of(percent(101))));
+    }
+
+    private static RolloutState rollout(double ratio, int... sizes) {
+        List<List<String>> waves = new java.util.ArrayList<>();
+        int n = 0;
+        for (int size : sizes) {
+            waves.add(fleet(n + size).subList(n, n + size));
+            n += size;
+        }
+        RolloutRequested request = RolloutRequested.newBuilder().setRolloutId("r1").setSelector(TestEvents.explicitHosts("x"))
+                .setWaves(List.of()).setMaxFailureRatio(ratio).build();
+        return RolloutPlanner.start("p1", request, "hosts=x", waves, 1000);
+    }
+
+    private static RolloutState move(RolloutState r, int wave, PatchStatus to, int times) {
+        for (int i = 0; i < times; i++) {
+            r = RolloutPlanner.record(r, wave, PatchStatus.PENDING, to);
+        }
+        return r;
+    }
+
+    @Test
+    void theNextWaveStartsOnlyWhenEveryHostOfTheWaveIsTerminal() {
+        RolloutState r = rollout(0.0, 2, 3);
+        assertEquals(RolloutStatus.RUNNING, r.getStatus());
+        assertEquals(5, r.getTargeted());
+        r = move(r, 0, PatchStatus.APPLIED, 1);
+        assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
+        r = RolloutPlanner.record(r, 0, PatchStatus.PENDING, PatchStatus.REQUESTED);
+        assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
+        r = RolloutPlanner.record(r, 0, PatchStatus.REQUESTED, PatchStatus.APPLIED);
+        assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(r));
+        r = RolloutPlanner.startWave(r, 1, 2000);
+        assertEquals(2000L, r.getWaves().get(0).getEndedAt());
+        r = move(r, 1, PatchStatus.APPLIED, 3);
+        assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(r));
+        RolloutCounts c = RolloutPlanner.counts(r);
+        assertEquals(5, c.getApplied());
+        assertEquals(0, c.getPending());
+    }
+
+    @Test
+    void tooManyFailuresHalt() {
+        RolloutState r = move(move(rollout(0.25, 4, 4), 0, PatchStatus.APPLIED, 2), 0, PatchStatus.FAILED, 2);
+        RolloutDecision.Halt halt = assertInstanceOf(RolloutDecision.Halt.class, RolloutPlanner.decide(r));
+        assertEquals(0, halt.wave());
+        assertTrue(halt.reason().contains("2 of 4"), halt.reason());
+        r = RolloutPlanner.end(r, RolloutStatus.HALTED, halt.reason(), 3000);
+        assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
+        assertEquals(2, RolloutPlanner.counts(r).getFailed());
+        assertEquals(4, RolloutPlanner.counts(r).getPending());
+    }
+
+    @Test
+    void failuresUpToTheRatioContinue() {
+        RolloutState r = move(move(rollout(0.25, 4, 4), 0, PatchStatus.APPLIED, 3), 0, PatchStatus.FAILED, 1);
+        assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(r));
+    }
+
+    @Test
+    void rejectedHostsAreNotFailures() {
+        RolloutState r = move(move(rollout(0.0, 4), 0, PatchStatus.APPLIED, 1), 0, PatchStatus.REJECTED, 3);
+        assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(r));
+        assertEquals(3, RolloutPlanner.counts(r).getRejected());
+        assertEquals(0, RolloutPlanner.counts(r).getFailed());
+        RolloutState allRejected = move(rollout(0.0, 2), 0, PatchStatus.REJECTED, 2);
+        assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(allRejected));
+    }
+
+    @Test
+    void aLostPatchCountsAsAFailure() {
+        RolloutState r = move(move(rollout(0.0, 2), 0, PatchStatus.APPLIED, 1), 0, PatchStatus.LOST, 1);
+        assertInstanceOf(RolloutDecision.Halt.class, RolloutPlanner.decide(r));
+    }
+}
