@@ -1,14 +1,48 @@
 package io.khp.agent;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.khp.agent.backend.HelperProcessBackend;
+import io.khp.agent.backend.HostBackend;
+import io.khp.agent.backend.SerialSocketBackend;
+import io.khp.agent.bus.AgentRuntime;
+import io.khp.agent.sim.RunObjectFixture;
+import io.khp.agent.sim.SimulatedFleet;
+import io.khp.agent.sim.TransitionModel;
 import io.khp.bus.ClientSettings;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
+import io.khp.bus.SigningKeys;
 
-/** Applier agent: applies and reverts livepatches on its hosts. */
+/** Applier agent: applies and reverts livepatches on its hosts (see {@link AgentOptions} for the command line). */
 public final class ApplierAgent implements Service {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ApplierAgent.class);
+    private static final Duration HELPER_TIMEOUT = Duration.ofSeconds(30);
+
+    private final AgentOptions options;
+    private AgentRuntime runtime;
+
+    public ApplierAgent(AgentOptions options) {
+        this.options = options;
+    }
+
     public static void main(String[] args) {
-        ServiceLauncher.run(new ApplierAgent());
+        AgentOptions options;
+        try {
+            options = AgentOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ServiceLauncher.run(new ApplierAgent(options));
     }
 
     @Override
@@ -17,10 +51,39 @@ public final class ApplierAgent implements Service {
     }
 
     @Override
-    public void start(ClientSettings settings) {
+    public void start(ClientSettings settings) throws Exception {
+        List<HostBackend> hosts = backends(options);
+        var keys = SigningKeys.trustedKeys(options.keys());
+        if (keys.isEmpty()) {
+            LOG.warn("no trusted keys in {}: every artifact will be refused", options.keys());
+        }
+        runtime = new AgentRuntime(options.name(), settings, hosts, options.settings(), keys, options.threads(),
+                Clock.systemUTC());
+        runtime.awaitStarted(Duration.ofMinutes(10));
+    }
+
+    static List<HostBackend> backends(AgentOptions o) {
+        List<HostBackend> hosts = new ArrayList<>();
+        switch (o.backend()) {
+            case "local" -> hosts.add(new HelperProcessBackend(o.localHostId(), o.helper(), o.helperArgs(), HELPER_TIMEOUT));
+            case "vm" -> o.vmHosts().forEach((id, socket) -> hosts.add(new SerialSocketBackend(id, socket, HELPER_TIMEOUT)));
+            case "sim" -> {
+                RunObjectFixture fixture = o.simFixture() != null ? RunObjectFixture.read(o.simFixture())
+                        : RunObjectFixture.bundled();
+                TransitionModel model = TransitionModel.of(Duration.ofMillis(o.simMedianMs()), o.simStallProbability());
+                hosts.addAll(new SimulatedFleet(o.simPrefix(), o.simHosts(), fixture, model, Clock.systemUTC(), o.simSeed())
+                        .hosts());
+            }
+            default -> throw new IllegalArgumentException("unknown backend " + o.backend());
+        }
+        return hosts;
     }
 
     @Override
     public void stop() {
+        if (runtime != null) {
+            runtime.close();
+            runtime = null;
+        }
     }
 }

@@ -1,0 +1,36 @@
+package io.khp.agent.backend;
+
+/**
+ * A host refused or failed an operation. {@code code} is the helper's error code (a kernel errno
+ * name such as EBUSY, or NOT_FOUND, BAD_REQUEST …) or {@link #TRANSPORT} when the host could not be
+ * reached or did not answer in time (the operation may or may not have happened).
+ */
+public final class BackendException extends Exception {
+
+    public static final String TRANSPORT = "TRANSPORT";
+
+    private final String code;
+
+    public BackendException(String code, String message) {
+        super(code + ": " + message);
+        this.code = code;
+    }
+
+    public BackendException(String code, String message, Throwable cause) {
+        super(code + ": " + message, cause);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String detail() {
+        String m = getMessage();
+        return m.startsWith(code + ": ") ? m.substring(code.length() + 2) : m;
+    }
+
+    public boolean transport() {
+        return TRANSPORT.equals(code);
+    }
+}
