@@ -1,0 +1,26 @@
+package io.khp.builder;
+
+import java.nio.file.Path;
+
+import io.khp.builder.adapters.ArtifactSigner;
+import io.khp.builder.adapters.Kbuild;
+import io.khp.builder.adapters.KernelPackages;
+import io.khp.builder.adapters.KernelTreeCache;
+import io.khp.builder.adapters.KhpHome;
+import io.khp.builder.adapters.ObjectDiffTool;
+import io.khp.builder.adapters.TargetSymbols;
+import io.khp.bus.SigningKeys;
+
+/** The builder's parts wired from the environment (KHP_HOME, KHP_CACHE, KHP_KEYS, KHP_BUILDER_JOBS). */
+public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildCache cache) {
+
+    public static Components fromEnvironment() {
+        Path home = KhpHome.root();
+        Path cache = KhpHome.cache();
+        int jobs = Integer.parseInt(System.getenv().getOrDefault("KHP_BUILDER_JOBS", "2"));
+        LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home),
+                new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs), cache.resolve("work"),
+                cache.resolve("objects"));
+        return new Components(builder, new ArtifactSigner(SigningKeys.defaultDirectory()), new BuildCache(cache.resolve("builds")));
+    }
+}

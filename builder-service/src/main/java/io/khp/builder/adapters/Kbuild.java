@@ -1,0 +1,74 @@
+package io.khp.builder.adapters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The kernel's build system, run as processes: single objects in a tree, a module against headers. */
+public final class Kbuild {
+
+    public static final String COMPILER = "gcc-12";
+    public static final String KCFLAGS = "-ffunction-sections -fdata-sections";
+
+    /** For an object: whether kbuild compiled it for a module, and that module's name. */
+    public record ObjectKind(boolean module, String moduleName) {
+        public String objectName() {
+            return module ? moduleName : "vmlinux";
+        }
+    }
+
+    private static final Pattern MODNAME = Pattern.compile("-DKBUILD_MODNAME='\"([^\"]+)\"'");
+
+    private final int jobs;
+
+    public Kbuild(int jobs) {
+        this.jobs = jobs;
+    }
+
+    /** Compiles {@code objects} (tree-relative .o paths) in {@code tree} as the target kernel's build would. */
+    public ProcessRunner.Outcome compile(Path tree, String kernelRelease, List<String> objects) {
+        List<String> cmd = new ArrayList<>(List.of("make", "-s", "-j" + jobs, "CC=" + COMPILER,
+                "KERNELRELEASE=" + kernelRelease, "KCFLAGS=" + KCFLAGS));
+        cmd.addAll(objects);
+        return ProcessRunner.run(cmd, tree, Map.of(), Duration.ofMinutes(20));
+    }
+
+    /** Reads kbuild's record of how {@code object} was compiled. */
+    public static ObjectKind kindOf(Path tree, String object) throws IOException {
+        Path o = tree.resolve(object);
+        Path cmd = o.resolveSibling("." + o.getFileName() + ".cmd");
+        String text = Files.readString(cmd, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String firstLine = text.lines().findFirst().orElse("");
+        boolean module = firstLine.contains(" -DMODULE ") || firstLine.contains(" -DMODULE=");
+        Matcher m = MODNAME.matcher(firstLine);
+        String name = m.find() ? m.group(1).replace('-', '_') : null;
+        return new ObjectKind(module, name);
+    }
+
+    /** Builds the livepatch module in {@code moduleDir} (holding Kbuild and sources) against the target's headers. */
+    public ProcessRunner.Outcome buildModule(Path headers, Path moduleDir, String kernelRelease) {
+        return ProcessRunner.run(List.of("make", "-s", "-j" + jobs, "-C", headers.toString(), "M=" + moduleDir,
+                "CC=" + COMPILER, "modules"), moduleDir, Map.of(), Duration.ofMinutes(10));
+    }
+
+    /** gcc's version line, e.g. "gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0". */
+    public static String compilerVersion() {
+        return firstLine(List.of(COMPILER, "--version")).orElse(COMPILER);
+    }
+
+    public static Optional<String> binutilsVersion() {
+        return firstLine(List.of("ld", "--version"));
+    }
+
+    private static Optional<String> firstLine(List<String> cmd) {
+        ProcessRunner.Outcome o = ProcessRunner.run(cmd, null, Map.of(), Duration.ofSeconds(30));
+        return o.ok() ? o.stdout().lines().findFirst() : Optional.empty();
+    }
+}

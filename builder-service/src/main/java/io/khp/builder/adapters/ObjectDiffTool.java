@@ -1,0 +1,90 @@
+package io.khp.builder.adapters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.khp.builder.core.ObjectDiffReport;
+
+/**
+ * kmodule's object tool {@code klpdiff} (see kmodule/klpdiff/README.md), run once per touched
+ * file: pre and post objects in, a livepatch-ready object and REPORT.json out.
+ */
+public final class ObjectDiffTool {
+
+    /** What one run gave: the report (when written), the output object (when written) and the tool's status. */
+    public record Run(Status status, ObjectDiffReport report, Path output, String diagnostics) {
+    }
+
+    public enum Status { CHANGED, REFUSED, NOTHING_CHANGED, ERROR }
+
+    private final Path binary;
+    private final Path khpHome;
+
+    public ObjectDiffTool(Path khpHome) {
+        this.khpHome = khpHome;
+        String env = System.getenv("KHP_KLPDIFF");
+        this.binary = env != null && !env.isBlank() ? Path.of(env) : khpHome.resolve("kmodule/klpdiff/klpdiff");
+    }
+
+    /** Builds the tool from kmodule/ when it is not there yet. */
+    public synchronized void ensureBuilt() {
+        if (Files.isExecutable(binary)) {
+            return;
+        }
+        ProcessRunner.Outcome o = ProcessRunner.run(List.of("make", "-s", "-C", khpHome.resolve("kmodule/klpdiff").toString(), "all"),
+                null, Map.of(), Duration.ofMinutes(5));
+        if (!o.ok() || !Files.isExecutable(binary)) {
+            throw new IllegalStateException("the object tool " + binary + " is missing and does not build: " + o.tail(2000));
+        }
+    }
+
+    /**
+     * After kbuild linked the module: turns the linkable klp relocations back into livepatch
+     * relocation sections and SHN_LIVEPATCH symbols ({@code klpdiff --finalize}); ld -r cannot.
+     */
+    public ProcessRunner.Outcome finalizeModule(Path ko) {
+        ensureBuilt();
+        return ProcessRunner.run(List.of(binary.toString(), "--finalize", ko.toString()), ko.getParent(), Map.of(),
+                Duration.ofMinutes(2));
+    }
+
+    public Run diff(Path pre, Path post, String objectName, Path symvers, Path symposFile, String sourceFile, Path outDir,
+            String stem) throws IOException {
+        ensureBuilt();
+        Path out = outDir.resolve(stem + ".o");
+        Path report = outDir.resolve(stem + ".json");
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--pre", pre.toString(), "--post", post.toString(),
+                "--object", objectName, "--symvers", symvers.toString(), "--out", out.toString(), "--report", report.toString(),
+                "--source-file", sourceFile, "--linkable"));
+        if (symposFile != null) {
+            cmd.add("--sympos");
+            cmd.add(symposFile.toString());
+        }
+        ProcessRunner.Outcome o = ProcessRunner.run(cmd, outDir, Map.of(), Duration.ofMinutes(5));
+        Status status = switch (o.exitCode()) {
+            case 0 -> Status.CHANGED;
+            case 3 -> Status.REFUSED;
+            case 4 -> Status.NOTHING_CHANGED;
+            default -> Status.ERROR;
+        };
+        if (o.timedOut()) {
+            status = Status.ERROR;
+        }
+        ObjectDiffReport parsed = null;
+        if (status != Status.ERROR) {
+            if (!Files.isRegularFile(report)) {
+                return new Run(Status.ERROR, null, null, "klpdiff exited " + o.exitCode() + " without writing its report: " + o.tail(2000));
+            }
+            parsed = ObjectDiffReport.parse(Files.readAllBytes(report));
+        }
+        if (status == Status.CHANGED && !Files.isRegularFile(out)) {
+            return new Run(Status.ERROR, parsed, null, "klpdiff exited 0 without writing " + out);
+        }
+        return new Run(status, parsed, status == Status.CHANGED ? out : null, o.tail(4000));
+    }
+}

@@ -1,0 +1,129 @@
+package io.khp.builder.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Gives each duplicate-named local symbol of one compiled file its livepatch {@code sympos}: the
+ * 1-based position of OUR symbol among the same-name symbols of the target object, in kallsyms
+ * order.
+ *
+ * <p>Which duplicate is ours: the kernel links a file's code (and its data) contiguously, so ours
+ * is the candidate nearest to the symbols of the same file whose names are unique in the object
+ * ("anchors"), text candidates measured against text anchors and data candidates against data
+ * anchors. When no anchor exists, or two candidates are equally near, the symbol is unresolved
+ * and the build is refused rather than guessing (the verifier's run-pre match would then be the
+ * only safety net).
+ */
+public final class SymposResolver {
+
+    /** One kallsyms line of the target object. */
+    public record KallsymsEntry(long address, char type, String name) {
+        boolean text() {
+            return type == 't' || type == 'T';
+        }
+    }
+
+    /** The outcome: positions for duplicate names, and the names that could not be placed with why. */
+    public record Result(Map<String, Integer> positions, Map<String, String> unresolved) {
+    }
+
+    private SymposResolver() {
+    }
+
+    /** Parses /proc/kallsyms text, keeping the lines of {@code object} ("vmlinux" = lines without a [module]). */
+    public static List<KallsymsEntry> parseKallsyms(String text, String object) {
+        List<KallsymsEntry> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 3) {
+                continue;
+            }
+            String module = f.length >= 4 && f[3].startsWith("[") ? f[3].substring(1, f[3].length() - 1) : null;
+            boolean ours = object.equals("vmlinux") ? module == null : object.equals(module);
+            if (!ours) {
+                continue;
+            }
+            try {
+                out.add(new KallsymsEntry(Long.parseUnsignedLong(f[0], 16), f[1].charAt(0), f[2]));
+            } catch (NumberFormatException e) {
+                // a malformed line: not a symbol
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param kallsyms the target object's symbols in kallsyms order
+     * @param localsOfFile names of the local symbols the compiled file defines (functions and data)
+     * @param definedByFile every name the compiled file defines (locals and globals): anchor candidates
+     */
+    public static Result resolve(List<KallsymsEntry> kallsyms, Set<String> localsOfFile, Set<String> definedByFile) {
+        Map<String, List<KallsymsEntry>> byName = new HashMap<>();
+        for (KallsymsEntry e : kallsyms) {
+            byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+        }
+        List<Long> textAnchors = new ArrayList<>();
+        List<Long> dataAnchors = new ArrayList<>();
+        for (String name : definedByFile) {
+            List<KallsymsEntry> c = byName.get(name);
+            if (c != null && c.size() == 1) {
+                (c.get(0).text() ? textAnchors : dataAnchors).add(c.get(0).address());
+            }
+        }
+        Map<String, Integer> positions = new TreeMap<>();
+        Map<String, String> unresolved = new TreeMap<>();
+        for (String name : localsOfFile) {
+            List<KallsymsEntry> candidates = byName.get(name);
+            if (candidates == null || candidates.size() < 2) {
+                continue;
+            }
+            int best = -1;
+            long bestDistance = Long.MAX_VALUE;
+            boolean tie = false;
+            for (int i = 0; i < candidates.size(); i++) {
+                KallsymsEntry c = candidates.get(i);
+                List<Long> anchors = c.text() ? textAnchors : dataAnchors;
+                long d = nearest(anchors, c.address());
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = i;
+                    tie = false;
+                } else if (d == bestDistance) {
+                    tie = true;
+                }
+            }
+            if (best < 0 || bestDistance == Long.MAX_VALUE) {
+                unresolved.put(name, candidates.size() + " symbols named " + name
+                        + " and no uniquely named symbol of the same file to tell which one is ours");
+            } else if (tie) {
+                unresolved.put(name, candidates.size() + " symbols named " + name + " are equally near the file's other symbols");
+            } else {
+                positions.put(name, best + 1);
+            }
+        }
+        return new Result(positions, unresolved);
+    }
+
+    private static long nearest(List<Long> anchors, long address) {
+        long best = Long.MAX_VALUE;
+        for (long a : anchors) {
+            long d = Math.abs(a - address);
+            if (d < best) {
+                best = d;
+            }
+        }
+        return best;
+    }
+
+    /** The object tool's --sympos file: lines {@code <name> <sympos>}. */
+    public static String symposFile(Map<String, Integer> positions) {
+        StringBuilder b = new StringBuilder();
+        positions.forEach((name, pos) -> b.append(name).append(' ').append(pos).append('\n'));
+        return b.toString();
+    }
+}

@@ -1,0 +1,60 @@
+package io.khp.builder.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class SymposResolverTest {
+
+    static final String KALLSYMS = """
+            ffffffff81000100 t show
+            ffffffff81000200 T other_file_func
+            ffffffff81100000 t cmdline_before
+            ffffffff81100040 t show
+            ffffffff81100080 T cmdline_after
+            ffffffff81900000 t show
+            ffffffff82000000 d count
+            ffffffff82000100 d my_data
+            ffffffff82800000 d count
+            ffffffffc0001000 t show\t[ext4]
+            ffffffffc0002000 t show\t[ext4]
+            ffffffffc0003000 T ext4_anchor\t[ext4]
+            """;
+
+    @Test
+    void picksTheCandidateNearestTheFilesUniqueSymbols() {
+        var vmlinux = SymposResolver.parseKallsyms(KALLSYMS, "vmlinux");
+        assertEquals(9, vmlinux.size());
+        var r = SymposResolver.resolve(vmlinux, Set.of("show", "cmdline_before", "count", "unique_local"),
+                Set.of("show", "cmdline_before", "cmdline_after", "count", "my_data", "unique_local"));
+        assertEquals(Map.of("show", 2, "count", 1), r.positions());
+        assertTrue(r.unresolved().isEmpty());
+        assertEquals("count 1\nshow 2\n", SymposResolver.symposFile(r.positions()));
+    }
+
+    @Test
+    void modulesCountOnlyTheirOwnSymbols() {
+        var ext4 = SymposResolver.parseKallsyms(KALLSYMS, "ext4");
+        assertEquals(3, ext4.size());
+        var r = SymposResolver.resolve(ext4, Set.of("show"), Set.of("show", "ext4_anchor"));
+        assertEquals(Map.of("show", 2), r.positions());
+    }
+
+    @Test
+    void withoutAnchorsOrOnATieItRefusesToGuess() {
+        var vmlinux = SymposResolver.parseKallsyms(KALLSYMS, "vmlinux");
+        var none = SymposResolver.resolve(vmlinux, Set.of("show"), Set.of("show"));
+        assertTrue(none.positions().isEmpty());
+        assertTrue(none.unresolved().get("show").contains("3 symbols named show"));
+        var tie = SymposResolver.resolve(List.of(
+                new SymposResolver.KallsymsEntry(0x100, 't', "f"),
+                new SymposResolver.KallsymsEntry(0x200, 't', "anchor"),
+                new SymposResolver.KallsymsEntry(0x300, 't', "f")), Set.of("f"), Set.of("f", "anchor"));
+        assertTrue(tie.unresolved().containsKey("f"));
+    }
+}
