@@ -73,6 +73,9 @@ public final class PatchLedger {
     /** Moves one host from its previous to its current state in the patch's host counts. */
     public static PatchState hostChanged(PatchState current, HostPatchChange change) {
         PatchState next = current == null ? empty(change.getPatchId()) : PatchState.newBuilder(current).build();
+        if (change.getPrevious() == change.getCurrent()) {
+            return next; // a report of a state, not a change
+        }
         Map<String, Integer> counts = new HashMap<>(next.getHostCounts());
         next.setHostCounts(counts);
         if (change.getPrevious() != PatchStatus.UNKNOWN) {

@@ -1,0 +1,100 @@
+package io.khp.ledger.streams;
+
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+import io.khp.bus.AvroRecordSerde;
+import io.khp.bus.Topics;
+import io.khp.events.ApplyRequested;
+import io.khp.state.HostPatchChange;
+import io.khp.state.HostState;
+import io.khp.state.PatchState;
+import io.khp.state.RolloutHost;
+
+/**
+ * The ledger's Kafka Streams topology:
+ * <pre>
+ * khp.host-reports, khp.host-lifecycle, khp.host-commands ─▶ hosts (HostProcessor, store "hosts")
+ *     ─▶ khp.host-state, khp.rejections, and host patch changes ─(repartition by patch id)─┐
+ * khp.builds, khp.rollouts ──────────────────────────────────────────────────────────────┴▶ patches (PatchProcessor)
+ *     ─▶ khp.patch-state, khp.rejections, khp.rollouts (decisions), khp.host-commands (Apply/RevertRequested)
+ * global stores: "fleet" = khp.host-state (rollout selectors), "patch-catalog" = khp.patch-state (atomic replace, modules)
+ * </pre>
+ */
+public final class LedgerTopology {
+
+    public static final String HOSTS_STORE = "hosts";
+    public static final String PATCHES_STORE = "patches";
+    public static final String COMMANDS_STORE = "patch-commands";
+    public static final String ROLLOUT_HOSTS_STORE = "rollout-hosts";
+    public static final String FLEET_STORE = "fleet";
+    public static final String CATALOG_STORE = "patch-catalog";
+    public static final String CHANGES = "host-patch-changes";
+
+    private static final Serde<String> KEY = Serdes.String();
+    private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
+
+    private LedgerTopology() {
+    }
+
+    public static Topology build() {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addGlobalStore(globalStore(FLEET_STORE, new AvroRecordSerde<>(HostState.class)), Topics.HOST_STATE.name(),
+                Consumed.with(KEY, new AvroRecordSerde<>(HostState.class)).withName("fleet-source"),
+                () -> new GlobalStoreUpdater<>(FLEET_STORE));
+        builder.addGlobalStore(globalStore(CATALOG_STORE, new AvroRecordSerde<>(PatchState.class)), Topics.PATCH_STATE.name(),
+                Consumed.with(KEY, new AvroRecordSerde<>(PatchState.class)).withName("patch-catalog-source"),
+                () -> new GlobalStoreUpdater<>(CATALOG_STORE));
+
+        builder.addStateStore(store(HOSTS_STORE, new AvroRecordSerde<>(HostState.class)));
+        builder.addStateStore(store(PATCHES_STORE, new AvroRecordSerde<>(PatchState.class)));
+        builder.addStateStore(store(COMMANDS_STORE, new AvroRecordSerde<>(ApplyRequested.class)));
+        builder.addStateStore(store(ROLLOUT_HOSTS_STORE, new AvroRecordSerde<>(RolloutHost.class)));
+
+        KStream<String, byte[]> hostEvents = builder.stream(
+                List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
+                Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
+        KStream<String, Outbound> hostOutput = hostEvents.process(HostProcessor::new, Named.as("hosts"), HOSTS_STORE);
+
+        KStream<String, Object> changes = hostOutput
+                .filter((k, v) -> v.isChange(), Named.as("host-patch-changes-only"))
+                .mapValues(Outbound::value, Named.as("host-patch-change-bytes"))
+                .repartition(Repartitioned.with(KEY, Serdes.ByteArray()).withName(CHANGES)
+                        .withNumberOfPartitions(Topics.BUILDS.partitions()))
+                .mapValues(bytes -> (Object) CHANGE.decode(bytes), Named.as("host-patch-change-decode"));
+        send(hostOutput.filterNot((k, v) -> v.isChange(), Named.as("host-outputs")), "host-sink");
+
+        KStream<String, Object> patchEvents = builder.stream(List.of(Topics.BUILDS.name(), Topics.ROLLOUTS.name()),
+                        Consumed.with(KEY, Serdes.ByteArray()).withName("patch-events"))
+                .mapValues(bytes -> (Object) bytes, Named.as("patch-event-records"));
+        KStream<String, Outbound> patchOutput = patchEvents.merge(changes, Named.as("patch-inputs"))
+                .process(PatchProcessor::new, Named.as("patches"), PATCHES_STORE, COMMANDS_STORE, ROLLOUT_HOSTS_STORE);
+        send(patchOutput, "patch-sink");
+        return builder.build();
+    }
+
+    private static void send(KStream<String, Outbound> outputs, String name) {
+        outputs.to((key, value, context) -> value.topic(),
+                Produced.with(KEY, new OutboundSerde()).withName(name));
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, values);
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> globalStore(String name, Serde<V> values) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, values).withLoggingDisabled();
+    }
+}

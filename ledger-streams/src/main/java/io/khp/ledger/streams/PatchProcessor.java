@@ -1,0 +1,305 @@
+package io.khp.ledger.streams;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import io.khp.bus.AvroRecordSerde;
+import io.khp.bus.EventCodec;
+import io.khp.bus.Events;
+import io.khp.bus.Topics;
+import io.khp.events.ApplyRequested;
+import io.khp.events.BuildFailed;
+import io.khp.events.BuildProgress;
+import io.khp.events.BuildRequested;
+import io.khp.events.KhpEvent;
+import io.khp.events.PatchBuilt;
+import io.khp.events.RevertRequested;
+import io.khp.events.RolloutCompleted;
+import io.khp.events.RolloutHalted;
+import io.khp.events.RolloutRequested;
+import io.khp.events.RolloutWaveStarted;
+import io.khp.ledger.core.HostSelectorMatcher;
+import io.khp.ledger.core.PatchLedger;
+import io.khp.ledger.core.Rejections;
+import io.khp.ledger.core.RolloutDecision;
+import io.khp.ledger.core.RolloutPlanner;
+import io.khp.state.BuildStatus;
+import io.khp.state.HostPatchChange;
+import io.khp.state.HostState;
+import io.khp.state.PatchState;
+import io.khp.state.PatchStatus;
+import io.khp.state.Rejection;
+import io.khp.state.RolloutHost;
+import io.khp.state.RolloutState;
+import io.khp.state.RolloutStatus;
+
+/**
+ * Patch-keyed processing: build events, rollout requests and the host patch changes routed here
+ * from the host side. Keeps each patch's state and apply command, and runs the rollout controller:
+ * it selects hosts from the fleet (the global copy of khp.host-state), sends ApplyRequested per
+ * wave, follows each targeted host's state and decides the next wave, a halt (with auto-revert) or
+ * the end, from its own stores, so a restart continues where it was.
+ *
+ * <p>The controller's own RolloutWaveStarted/Halted/Completed come back on khp.rollouts and are
+ * ignored; its ApplyRequested/RevertRequested come back on khp.host-commands to the host side,
+ * which is what moves the host's patch to REQUESTED/REVERTING.
+ */
+final class PatchProcessor implements Processor<String, Object, String, Outbound> {
+
+    /** Host count changes alone are published at most this often per patch. */
+    static final Duration PUBLISH_INTERVAL = Duration.ofMillis(200);
+
+    private static final AvroRecordSerde<PatchState> PATCH = new AvroRecordSerde<>(PatchState.class);
+    private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
+    private static final EventCodec CODEC = EventCodec.instance();
+
+    private ProcessorContext<String, Outbound> context;
+    private KeyValueStore<String, PatchState> patches;
+    private KeyValueStore<String, ApplyRequested> commands;
+    private KeyValueStore<String, RolloutHost> rolloutHosts;
+    private ReadOnlyKeyValueStore<String, HostState> fleet;
+    private final Set<String> unpublished = new HashSet<>();
+
+    @Override
+    public void init(ProcessorContext<String, Outbound> context) {
+        this.context = context;
+        this.patches = context.getStateStore(LedgerTopology.PATCHES_STORE);
+        this.commands = context.getStateStore(LedgerTopology.COMMANDS_STORE);
+        this.rolloutHosts = context.getStateStore(LedgerTopology.ROLLOUT_HOSTS_STORE);
+        this.fleet = context.getStateStore(LedgerTopology.FLEET_STORE);
+        context.schedule(PUBLISH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> publishPending());
+    }
+
+    @Override
+    public void process(Record<String, Object> record) {
+        if (record.value() instanceof HostPatchChange change) {
+            hostChanged(record, change);
+        } else if (record.value() instanceof byte[] bytes) {
+            EventDecoding.decode(context, record, bytes).ifPresent(event -> patchEvent(record, event));
+        }
+    }
+
+    private void patchEvent(Record<String, Object> record, KhpEvent event) {
+        String patchId = record.key() != null ? record.key() : event.getPatchId();
+        if (patchId == null) {
+            reject(record, event, "patch event without a patch id", null);
+            return;
+        }
+        PatchState patch = patches.get(patchId);
+        if (PatchLedger.seen(patch, event.getEventId())) {
+            return;
+        }
+        Object payload = event.getPayload();
+        if (payload instanceof BuildRequested || payload instanceof BuildProgress || payload instanceof PatchBuilt
+                || payload instanceof BuildFailed) {
+            if (!patchId.equals(event.getPatchId())) {
+                event = KhpEvent.newBuilder(event).setPatchId(patchId).build();
+            }
+            PatchState next = PatchLedger.build(patch, event);
+            if (payload instanceof PatchBuilt built) {
+                commands.put(patchId, PatchLedger.applyCommand(built));
+            }
+            save(record, next, true);
+        } else if (payload instanceof RolloutRequested request) {
+            rolloutRequested(record, patchId, patch, event, request);
+        } else if (payload instanceof RolloutWaveStarted || payload instanceof RolloutHalted || payload instanceof RolloutCompleted) {
+            return; // the controller's own decisions, already in its state
+        } else {
+            reject(record, event, Events.typeOf(event) + " is not a build or rollout event", null);
+        }
+    }
+
+    private void rolloutRequested(Record<String, Object> record, String patchId, PatchState patch, KhpEvent event,
+            RolloutRequested request) {
+        String rolloutId = request.getRolloutId();
+        long at = event.getOccurredAt().toEpochMilli();
+        PatchState base = patch == null ? PatchLedger.empty(patchId) : patch;
+        if (PatchLedger.rollout(base, rolloutId) != null) {
+            reject(record, event, "rollout " + rolloutId + " exists already", null);
+            return;
+        }
+        RolloutState running = base.getRollouts().stream().filter(r -> r.getStatus() == RolloutStatus.RUNNING).findFirst().orElse(null);
+        if (running != null) {
+            reject(record, event, "rollout " + running.getRolloutId() + " of patch " + patchId + " is still running", null);
+            return;
+        }
+        String selector = HostSelectorMatcher.describe(request.getSelector());
+        ApplyRequested command = commands.get(patchId);
+        String refusal = null;
+        List<String> targeted = new ArrayList<>();
+        if (base.getBuildStatus() != BuildStatus.BUILT || command == null) {
+            refusal = "patch " + patchId + " is not built";
+        } else if (RolloutPlanner.invalidWaves(request.getWaves()) != null) {
+            refusal = RolloutPlanner.invalidWaves(request.getWaves());
+        } else {
+            try (KeyValueIterator<String, HostState> hosts = fleet.all()) {
+                while (hosts.hasNext()) {
+                    KeyValue<String, HostState> host = hosts.next();
+                    if (HostSelectorMatcher.matches(request.getSelector(), host.value)) {
+                        targeted.add(host.key);
+                    }
+                }
+            }
+            if (targeted.isEmpty()) {
+                refusal = "no host matches the selector (" + selector + ")";
+            }
+        }
+        List<List<String>> waves = RolloutPlanner.waves(targeted, request.getWaves());
+        RolloutState rollout = RolloutPlanner.start(patchId, request, selector, waves, at);
+        if (refusal != null) {
+            reject(record, event, refusal, null);
+            rollout = RolloutPlanner.end(rollout, RolloutStatus.HALTED, refusal, at);
+            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(event.getEventId(), event.getOccurredAt(),
+                    rolloutId, null, patchId, RolloutHalted.newBuilder().setRolloutId(rolloutId).setWave(0).setReason(refusal)
+                            .setCounts(RolloutPlanner.counts(rollout)).build(), rolloutId, "halted"));
+            save(record, PatchLedger.remember(PatchLedger.withRollout(base, rollout), event.getEventId()), true);
+            return;
+        }
+        for (int w = 0; w < waves.size(); w++) {
+            for (String host : waves.get(w)) {
+                rolloutHosts.put(rolloutHostKey(rolloutId, host), RolloutHost.newBuilder().setHostId(host).setWave(w)
+                        .setState(PatchStatus.PENDING).build());
+            }
+        }
+        PatchState next = PatchLedger.remember(PatchLedger.withRollout(base, rollout), event.getEventId());
+        startWave(record, event.getEventId(), event.getOccurredAt(), rollout, command, 0, waves.get(0));
+        save(record, next, true);
+    }
+
+    private void hostChanged(Record<String, Object> record, HostPatchChange change) {
+        String patchId = change.getPatchId();
+        PatchState patch = PatchLedger.hostChanged(patches.get(patchId), change);
+        boolean rolloutChanged = false;
+        RolloutState rollout = PatchLedger.rollout(patch, change.getRolloutId());
+        if (rollout != null) {
+            String key = rolloutHostKey(rollout.getRolloutId(), change.getHostId());
+            RolloutHost host = rolloutHosts.get(key);
+            if (host != null && host.getState() != change.getCurrent()) {
+                rollout = RolloutPlanner.record(rollout, host.getWave(), host.getState(), change.getCurrent());
+                host.setState(change.getCurrent());
+                rolloutHosts.put(key, host);
+                rollout = decide(record, change, rollout);
+                patch = PatchLedger.withRollout(patch, rollout);
+                rolloutChanged = true;
+            }
+        }
+        save(record, patch, rolloutChanged);
+    }
+
+    private RolloutState decide(Record<String, Object> record, HostPatchChange cause, RolloutState rollout) {
+        RolloutDecision decision = RolloutPlanner.decide(rollout);
+        Instant at = Instant.ofEpochMilli(cause.getAt());
+        String rolloutId = rollout.getRolloutId();
+        String patchId = rollout.getPatchId();
+        if (decision instanceof RolloutDecision.StartWave start) {
+            RolloutState next = RolloutPlanner.startWave(rollout, start.wave(), cause.getAt());
+            startWave(record, cause.getEventId(), at, next, commands.get(patchId), start.wave(), hostsOf(rolloutId, start.wave()));
+            return next;
+        }
+        if (decision instanceof RolloutDecision.Halt halt) {
+            RolloutState next = RolloutPlanner.end(rollout, RolloutStatus.HALTED, halt.reason(), cause.getAt());
+            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause.getEventId(), at, rolloutId, null, patchId,
+                    RolloutHalted.newBuilder().setRolloutId(rolloutId).setWave(halt.wave()).setReason(halt.reason())
+                            .setCounts(RolloutPlanner.counts(next)).build(), rolloutId, "halted"));
+            if (rollout.getAutoRevert()) {
+                String module = commands.get(patchId).getModuleName();
+                for (RolloutHost host : hostsOfRollout(rolloutId)) {
+                    if (host.getState() == PatchStatus.APPLIED) {
+                        emit(record, Topics.HOST_COMMANDS.name(), host.getHostId(), LedgerEvents.envelope(cause.getEventId(), at,
+                                rolloutId, host.getHostId(), patchId, RevertRequested.newBuilder().setRolloutId(rolloutId)
+                                        .setWave(host.getWave()).setModuleName(module)
+                                        .setReason("rollout " + rolloutId + " halted: " + halt.reason()).build(),
+                                rolloutId, "revert", host.getHostId()));
+                    }
+                }
+            }
+            return next;
+        }
+        if (decision instanceof RolloutDecision.Complete) {
+            RolloutState next = RolloutPlanner.end(rollout, RolloutStatus.COMPLETED, null, cause.getAt());
+            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause.getEventId(), at, rolloutId, null, patchId,
+                    RolloutCompleted.newBuilder().setRolloutId(rolloutId).setCounts(RolloutPlanner.counts(next)).build(),
+                    rolloutId, "completed"));
+            return next;
+        }
+        return rollout;
+    }
+
+    private void startWave(Record<String, Object> record, String cause, Instant at, RolloutState rollout,
+            ApplyRequested command, int wave, List<String> hosts) {
+        String rolloutId = rollout.getRolloutId();
+        String patchId = rollout.getPatchId();
+        emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause, at, rolloutId, null, patchId,
+                RolloutWaveStarted.newBuilder().setRolloutId(rolloutId).setWave(wave).setHosts(hosts).build(),
+                rolloutId, "wave", Integer.toString(wave)));
+        for (String host : hosts) {
+            ApplyRequested apply = ApplyRequested.newBuilder(command).setRolloutId(rolloutId).setWave(wave)
+                    .setForceApproved(rollout.getForceApproved()).build();
+            emit(record, Topics.HOST_COMMANDS.name(), host, LedgerEvents.envelope(cause, at, rolloutId, host, patchId, apply,
+                    rolloutId, "apply", host));
+        }
+    }
+
+    private List<String> hostsOf(String rolloutId, int wave) {
+        return hostsOfRollout(rolloutId).stream().filter(h -> h.getWave() == wave).map(RolloutHost::getHostId).sorted().toList();
+    }
+
+    private List<RolloutHost> hostsOfRollout(String rolloutId) {
+        List<RolloutHost> hosts = new ArrayList<>();
+        try (KeyValueIterator<String, RolloutHost> it = rolloutHosts.prefixScan(rolloutId + "/",
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext()) {
+                hosts.add(it.next().value);
+            }
+        }
+        return hosts;
+    }
+
+    static String rolloutHostKey(String rolloutId, String hostId) {
+        return rolloutId + "/" + hostId;
+    }
+
+    private void save(Record<String, Object> record, PatchState patch, boolean publishNow) {
+        patches.put(patch.getPatchId(), patch);
+        if (publishNow) {
+            unpublished.remove(patch.getPatchId());
+            context.forward(record.withKey(patch.getPatchId()).withValue(new Outbound(Topics.PATCH_STATE.name(), PATCH.encode(patch))));
+        } else {
+            unpublished.add(patch.getPatchId());
+        }
+    }
+
+    private void publishPending() {
+        long now = context.currentSystemTimeMs();
+        for (String patchId : unpublished) {
+            PatchState patch = patches.get(patchId);
+            if (patch != null) {
+                context.forward(new Record<>(patchId, new Outbound(Topics.PATCH_STATE.name(), PATCH.encode(patch)), now));
+            }
+        }
+        unpublished.clear();
+    }
+
+    private void emit(Record<String, Object> record, String topic, String key, KhpEvent event) {
+        context.forward(record.withKey(key).withValue(new Outbound(topic, CODEC.encode(event))));
+    }
+
+    private void reject(Record<String, Object> record, KhpEvent event, String reason, String state) {
+        String key = event.getHostId() != null ? event.getHostId() : record.key() != null ? record.key() : event.getEventId();
+        context.forward(record.withKey(key).withValue(new Outbound(Topics.REJECTIONS.name(),
+                REJECTION.encode(Rejections.of(event, reason, state, context.currentSystemTimeMs())))));
+    }
+}
