@@ -1,14 +1,51 @@
 package io.khp.builder;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
 import io.khp.bus.ClientSettings;
+import io.khp.bus.DeadLetters;
+import io.khp.bus.EventCodec;
+import io.khp.bus.EventConsumer;
+import io.khp.bus.Events;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
+import io.khp.bus.Topics;
+import io.khp.events.KhpEvent;
 
-/** Builder: a kernel source patch becomes a signed livepatch module. */
+/**
+ * Builder: a kernel source patch becomes a signed livepatch module. Consumes BuildRequested from
+ * khp.builds; publishes BuildProgress, the module on khp.artifacts, then PatchBuilt or BuildFailed.
+ * Builds run in a bounded pool of KHP_BUILDER_WORKERS (default 1) consumers of one group, each
+ * handling one request at a time and committing it only once answered (at-least-once; outcomes
+ * have deterministic ids).
+ */
 public final class BuilderService implements Service {
 
+    public static final String GROUP = "builder-service";
+
+    private final Components components;
+    private final int workers;
+    private final List<EventConsumer> consumers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private Producer<byte[], byte[]> producer;
+
+    public BuilderService(Components components, int workers) {
+        this.components = components;
+        this.workers = workers;
+    }
+
     public static void main(String[] args) {
-        ServiceLauncher.run(new BuilderService());
+        ServiceLauncher.run(new BuilderService(Components.fromEnvironment(),
+                Integer.parseInt(System.getenv().getOrDefault("KHP_BUILDER_WORKERS", "1"))));
     }
 
     @Override
@@ -17,10 +54,53 @@ public final class BuilderService implements Service {
     }
 
     @Override
-    public void start(ClientSettings settings) {
+    public synchronized void start(ClientSettings settings) {
+        producer = new KafkaProducer<>(settings.producer(name()));
+        Events events = new Events(name());
+        EventCodec codec = EventCodec.instance();
+        Producer<byte[], byte[]> p = producer;
+        BuildRequestHandler.Publisher publisher = new BuildRequestHandler.Publisher() {
+            @Override
+            public void event(String key, KhpEvent event) throws Exception {
+                p.send(new ProducerRecord<>(Topics.BUILDS.name(), key.getBytes(StandardCharsets.UTF_8), codec.encode(event))).get();
+            }
+
+            @Override
+            public void artifact(String sha256, byte[] module) throws Exception {
+                p.send(new ProducerRecord<>(Topics.ARTIFACTS.name(), sha256.getBytes(StandardCharsets.UTF_8), module)).get();
+            }
+        };
+        BuildRequestHandler handler = new BuildRequestHandler(components, events, publisher);
+        for (int i = 0; i < workers; i++) {
+            Map<String, Object> config = settings.consumer(GROUP);
+            config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+            config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 3_600_000);
+            config.put(ConsumerConfig.CLIENT_ID_CONFIG, name() + "-" + i);
+            EventConsumer consumer = new EventConsumer(new KafkaConsumer<>(config), new DeadLetters(producer, name()),
+                    (key, event, origin) -> handler.handle(event));
+            consumer.subscribe(List.of(Topics.BUILDS.name()));
+            consumers.add(consumer);
+            Thread t = new Thread(consumer, name() + "-worker-" + i);
+            threads.add(t);
+            t.start();
+        }
     }
 
     @Override
-    public void stop() {
+    public synchronized void stop() {
+        consumers.forEach(EventConsumer::close);
+        for (Thread t : threads) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        consumers.clear();
+        threads.clear();
+        if (producer != null) {
+            producer.close();
+            producer = null;
+        }
     }
 }

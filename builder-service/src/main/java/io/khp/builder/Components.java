@@ -15,12 +15,17 @@ import io.khp.bus.SigningKeys;
 public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildCache cache) {
 
     public static Components fromEnvironment() {
+        return with(SigningKeys.defaultDirectory(), KhpHome.cache().resolve("builds"));
+    }
+
+    /** The environment's kernel tree and object caches, with the given signing keys and build cache. */
+    public static Components with(Path keyDirectory, Path buildCache) {
         Path home = KhpHome.root();
         Path cache = KhpHome.cache();
         int jobs = Integer.parseInt(System.getenv().getOrDefault("KHP_BUILDER_JOBS", "2"));
         LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home),
                 new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs), cache.resolve("work"),
                 cache.resolve("objects"));
-        return new Components(builder, new ArtifactSigner(SigningKeys.defaultDirectory()), new BuildCache(cache.resolve("builds")));
+        return new Components(builder, new ArtifactSigner(keyDirectory), new BuildCache(buildCache));
     }
 }

@@ -1,0 +1,221 @@
+package io.khp.builder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.khp.bus.ArtifactSignature;
+import io.khp.bus.ClientSettings;
+import io.khp.bus.EventCodec;
+import io.khp.bus.Events;
+import io.khp.bus.SigningKeys;
+import io.khp.bus.TopicProvisioner;
+import io.khp.bus.Topics;
+import io.khp.events.BuildFailed;
+import io.khp.events.BuildProgress;
+import io.khp.events.BuildRequested;
+import io.khp.events.BuildStage;
+import io.khp.events.KernelIdentity;
+import io.khp.events.KhpEvent;
+import io.khp.events.PatchBuilt;
+import io.khp.testkit.RealKafka;
+import io.khp.testkit.TestKafka;
+
+/**
+ * The service on a real broker with real builds: the example patch against the Debian source
+ * becomes a signed module (kbuild, klpdiff); a duplicate is answered from the cache; a patch
+ * that does not apply is refused with its file and hunk.
+ */
+@RealKafka
+class BuilderServiceTest {
+
+    @TempDir
+    static Path temp;
+
+    static BuilderService service;
+    static String keyId;
+    static Path keys;
+
+    @BeforeAll
+    static void start(TestKafka kafka) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            new TopicProvisioner(admin, (short) 1).ensure(Topics.all());
+        }
+        keys = temp.resolve("keys");
+        keyId = SigningKeys.generate(keys);
+        service = new BuilderService(Components.with(keys, temp.resolve("builds")), 2);
+        service.start(ClientSettings.of(kafka.bootstrapServers()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.stop();
+        }
+    }
+
+    private static String release() {
+        return new io.khp.builder.adapters.KernelPackages(io.khp.builder.adapters.KhpHome.root()).flavour("amd64").release();
+    }
+
+    private static KhpEvent request(String patchId, String name, String diff) {
+        return new Events("test").envelope().setPatchId(patchId).setCorrelationId(patchId)
+                .setPayload(BuildRequested.newBuilder().setName(name).setDiff(diff).setDescription("khp test")
+                        .setCveIds(List.of("CVE-2099-0001"))
+                        .setTarget(KernelIdentity.newBuilder().setRelease(release()).setFlavour("amd64").build()).build())
+                .build();
+    }
+
+    private static void send(TestKafka kafka, KhpEvent event) throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(ClientSettings.of(kafka.bootstrapServers()).producer("test"))) {
+            p.send(new ProducerRecord<>(Topics.BUILDS.name(), event.getPatchId().getBytes(StandardCharsets.UTF_8),
+                    EventCodec.instance().encode(event))).get();
+        }
+    }
+
+    /** Every event of {@code patchId} until its outcome (PatchBuilt or BuildFailed), or fails at the deadline. */
+    private static List<KhpEvent> untilOutcome(TestKafka kafka, String patchId, Duration timeout) {
+        Map<String, Object> config = ClientSettings.of(kafka.bootstrapServers()).consumer("test-" + UUID.randomUUID());
+        List<KhpEvent> seen = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config)) {
+            c.subscribe(List.of(Topics.BUILDS.name()));
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    KhpEvent e = EventCodec.instance().decode(r.value());
+                    if (patchId.equals(e.getPatchId())) {
+                        seen.add(e);
+                        if (e.getPayload() instanceof PatchBuilt || e.getPayload() instanceof BuildFailed) {
+                            return seen;
+                        }
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no outcome for " + patchId + " within " + timeout + "; saw " + seen.stream().map(Events::typeOf).toList());
+    }
+
+    private static byte[] artifact(TestKafka kafka, String sha256, Duration timeout) {
+        Map<String, Object> config = ClientSettings.of(kafka.bootstrapServers()).consumer("test-" + UUID.randomUUID());
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config)) {
+            c.subscribe(List.of(Topics.ARTIFACTS.name()));
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (sha256.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        return r.value();
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no artifact " + sha256);
+    }
+
+    @Test
+    void buildsSignsPublishesAndAnswersDuplicatesFromTheCache(TestKafka kafka) throws Exception {
+        String diff = Files.readString(io.khp.builder.adapters.KhpHome.root().resolve("examples/cmdline-string.patch"));
+        String patchId = "p-" + UUID.randomUUID();
+        KhpEvent req = request(patchId, "cmdline-string", diff);
+        send(kafka, req);
+        List<KhpEvent> events = untilOutcome(kafka, patchId, Duration.ofMinutes(20));
+        KhpEvent outcome = events.get(events.size() - 1);
+        assertTrue(outcome.getPayload() instanceof PatchBuilt, () -> "expected PatchBuilt, got " + outcome.getPayload());
+        PatchBuilt built = (PatchBuilt) outcome.getPayload();
+        assertEquals(req.getEventId(), outcome.getCausationId());
+        assertEquals("khp_cmdline_string", built.getModuleName());
+        assertEquals(List.of("CVE-2099-0001"), built.getCveIds());
+        assertEquals(release(), built.getTarget().getRelease());
+        assertNotNull(built.getTarget().getSourceVersion());
+        assertTrue(built.getToolchain().getCompiler().startsWith("gcc-12"), built.getToolchain().getCompiler());
+        assertEquals(1, built.getFunctions().size());
+        var f = built.getFunctions().get(0);
+        assertEquals("vmlinux", f.getObjectName());
+        assertEquals("cmdline_proc_show", f.getSymbol());
+        assertEquals("fs/proc/cmdline.c", f.getSourceFile());
+        assertTrue(f.getPreBytes().remaining() > 16, "pre bytes of cmdline_proc_show");
+        assertTrue(f.getRelocations().stream().anyMatch(r -> r.getSymbol().equals("saved_command_line")), f.getRelocations().toString());
+        assertTrue(f.getWildcards().stream().anyMatch(w -> w.getKind().toString().equals("FENTRY")), f.getWildcards().toString());
+        List<BuildStage> finished = events.stream().filter(e -> e.getPayload() instanceof BuildProgress p && p.getFinished())
+                .map(e -> ((BuildProgress) e.getPayload()).getStage()).toList();
+        assertEquals(List.of(BuildStage.REQUEST, BuildStage.PREPARE_TREE, BuildStage.APPLY_PATCH, BuildStage.COMPILE,
+                BuildStage.DIFF_OBJECTS, BuildStage.GENERATE, BuildStage.KBUILD, BuildStage.SIGN), finished);
+
+        // the module is on the artifacts topic under its sha256, and the signature binds it to this patch
+        byte[] module = artifact(kafka, built.getArtifact().getSha256(), Duration.ofMinutes(1));
+        assertEquals(built.getArtifact().getSha256(), ArtifactSignature.sha256Hex(module));
+        assertEquals(module.length, built.getArtifact().getSizeBytes());
+        assertEquals(keyId, built.getArtifact().getKeyId());
+        assertEquals(ArtifactSignature.manifestSha256(built.getFunctions()), built.getArtifact().getManifestSha256());
+        byte[] sig = new byte[built.getArtifact().getSignature().remaining()];
+        built.getArtifact().getSignature().duplicate().get(sig);
+        var pub = SigningKeys.trustedKeys(keys).get(keyId);
+        assertTrue(ArtifactSignature.verify(pub, ArtifactSignature.signedMessage(patchId, built.getModuleName(),
+                built.getArtifact().getSha256(), built.getArtifact().getManifestSha256()), sig));
+        assertFalse(ArtifactSignature.verify(pub, ArtifactSignature.signedMessage("other", built.getModuleName(),
+                built.getArtifact().getSha256(), built.getArtifact().getManifestSha256()), sig));
+        assertTrue(new String(module, StandardCharsets.ISO_8859_1).contains("livepatch=Y"), "modinfo livepatch=Y");
+
+        // the same diff and target again, under another patch id: from the cache, same module, own signature
+        String again = "p-" + UUID.randomUUID();
+        send(kafka, request(again, "cmdline-string", diff));
+        List<KhpEvent> second = untilOutcome(kafka, again, Duration.ofMinutes(5));
+        PatchBuilt cached = (PatchBuilt) second.get(second.size() - 1).getPayload();
+        assertEquals(built.getArtifact().getSha256(), cached.getArtifact().getSha256());
+        assertTrue(second.stream().anyMatch(e -> e.getPayload() instanceof BuildProgress p
+                && "answered from the build cache".equals(p.getDetail())));
+        assertFalse(second.stream().anyMatch(e -> e.getPayload() instanceof BuildProgress p && p.getStage() == BuildStage.COMPILE));
+    }
+
+    @Test
+    void aPatchThatDoesNotApplyIsRefusedWithItsFileAndHunk(TestKafka kafka) throws Exception {
+        String diff = """
+                --- a/fs/proc/cmdline.c
+                +++ b/fs/proc/cmdline.c
+                @@ -7,3 +7,3 @@
+                 static int cmdline_proc_show(struct seq_file *m, void *v)
+                 {
+                -\tseq_puts(m, no_such_line);
+                +\tseq_puts(m, something_else);
+                """;
+        String patchId = "p-" + UUID.randomUUID();
+        send(kafka, request(patchId, "bad", diff));
+        List<KhpEvent> events = untilOutcome(kafka, patchId, Duration.ofMinutes(10));
+        BuildFailed failed = (BuildFailed) events.get(events.size() - 1).getPayload();
+        assertEquals("PATCH_DOES_NOT_APPLY", failed.getReasonCode());
+        assertEquals(BuildStage.APPLY_PATCH, failed.getStage());
+        assertEquals("fs/proc/cmdline.c", failed.getFile());
+        assertTrue(failed.getHunk().startsWith("@@ -7,3 +7,3 @@"), failed.getHunk());
+        assertTrue(failed.getHunk().contains("no_such_line"));
+    }
+
+    @Test
+    void aHeaderChangeIsRefusedBeforeAnyWork(TestKafka kafka) throws Exception {
+        String patchId = "p-" + UUID.randomUUID();
+        send(kafka, request(patchId, "hdr", "--- a/include/linux/seq_file.h\n+++ b/include/linux/seq_file.h\n@@ -1 +1 @@\n-a\n+b\n"));
+        List<KhpEvent> events = untilOutcome(kafka, patchId, Duration.ofMinutes(5));
+        BuildFailed failed = (BuildFailed) events.get(events.size() - 1).getPayload();
+        assertEquals("HEADER_CHANGED", failed.getReasonCode());
+        assertEquals("include/linux/seq_file.h", failed.getFile());
+    }
+}
