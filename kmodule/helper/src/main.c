@@ -194,6 +194,39 @@ static void serve_tty(const struct ctx *c, const char *dev)
 	}
 }
 
+/* Serves one client at a time on a unix socket (like a qemu serial socket). */
+static int serve_unix(const struct ctx *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, conn;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "khp-helper: socket path too long: %s\n", path);
+		return 2;
+	}
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(fd, 4)) {
+		fprintf(stderr, "khp-helper: listen %s: %s\n", path,
+			strerror(errno));
+		return 2;
+	}
+	for (;;) {
+		conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (conn < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			fprintf(stderr, "khp-helper: accept: %s\n",
+				strerror(errno));
+			return 2;
+		}
+		serve(c, conn, conn);
+		close(conn);
+	}
+}
+
 /* client mode */
 
 static double now_sec(void)
@@ -377,10 +410,11 @@ static int client(const char *path, int argc, char **argv, double timeout)
 
 static void usage(FILE *f)
 {
-	fputs("usage: khp-helper [--tty DEVICE] [--host-id ID] [--host-id-file PATH]\n"
+	fputs("usage: khp-helper [--tty DEVICE | --listen SOCKET] [--host-id ID] [--host-id-file PATH]\n"
 	      "                  [--allow-exec-for-tests] [--proc DIR] [--sys DIR] [--dev DIR]\n"
 	      "       khp-helper --connect SOCKET [--timeout SECONDS] [REQUEST_JSON...]\n"
-	      "Serves the khp line protocol (PROTOCOL.md) on stdin/stdout or DEVICE;\n"
+	      "Serves the khp line protocol (PROTOCOL.md) on stdin/stdout, DEVICE or a\n"
+	      "unix socket (one client at a time);\n"
 	      "--connect sends requests (arguments, or lines of stdin) to a helper\n"
 	      "behind a unix socket and prints the replies.\n", f);
 }
@@ -396,6 +430,7 @@ int main(int argc, char **argv)
 		{ "sys", required_argument, NULL, 'S' },
 		{ "dev", required_argument, NULL, 'D' },
 		{ "connect", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -404,7 +439,7 @@ int main(int argc, char **argv)
 		.proc = "/proc", .sys = "/sys", .dev = "/dev",
 		.host_id_file = "/etc/khp/host-id",
 	};
-	const char *tty = NULL, *sock = NULL;
+	const char *tty = NULL, *sock = NULL, *listen_path = NULL;
 	double timeout = 300;
 	int o;
 
@@ -418,6 +453,7 @@ int main(int argc, char **argv)
 		case 'S': c.sys = optarg; break;
 		case 'D': c.dev = optarg; break;
 		case 'c': sock = optarg; break;
+		case 'l': listen_path = optarg; break;
 		case 'T': timeout = atof(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -430,6 +466,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (listen_path)
+		return serve_unix(&c, listen_path);
 	if (tty)
 		serve_tty(&c, tty);
 	else

@@ -409,6 +409,9 @@ int op_status(const struct ctx *c, const struct jval *req, struct jw *w,
 	jw_str(w, name);
 	jw_key(w, "present");
 	jw_bool(w, en >= 0);
+	snprintf(dir, sizeof(dir), "%s/module/%s", c->sys, name);
+	jw_key(w, "module_loaded");
+	jw_bool(w, access(dir, F_OK) == 0);
 	if (en < 0) {
 		jw_obj_end(w);
 		return 0;

@@ -35,37 +35,8 @@ check "an over-long line is LINE_TOO_LONG" test "$(line 3 | jq -r '.error.code')
 check "serving goes on after an over-long line" test "$(line 4 | jq -c '[.id, .ok, .result.present]')" = '[3,true,false]'
 check "a last line without newline is served" test "$(line 5 | jq -r '.error.code')" = UNKNOWN_OP
 
-# The client against a helper behind a unix socket (like a qemu serial socket).
-python3 - "$helper" "$tmp/sock" <<'PY' &
-import os, socket, subprocess, sys
-helper, path = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(1)
-proc = subprocess.Popen([helper, "--host-id", "sock-host"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-os.set_blocking(proc.stdout.fileno(), True)
-while True:
-    conn, _ = s.accept()
-    pid = os.fork()
-    if pid == 0:   # copy helper output to this client
-        while True:
-            data = os.read(proc.stdout.fileno(), 65536)
-            if not data:
-                os._exit(0)
-            try:
-                conn.sendall(data)
-            except OSError:
-                os._exit(0)
-    while True:
-        data = conn.recv(65536)
-        if not data:
-            break
-        proc.stdin.write(data)
-        proc.stdin.flush()
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    conn.close()
-PY
+# The client against a helper serving a unix socket (like a qemu serial socket).
+"$helper" --listen "$tmp/sock" --host-id sock-host &
 server_pid=$!
 for _ in $(seq 100); do [ -S "$tmp/sock" ] && break; sleep 0.1; done  # poll for the socket
 

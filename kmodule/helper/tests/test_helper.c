@@ -661,6 +661,7 @@ static void test_status_lists_unswitched_tasks(void **state)
 	rep = call(&c, "{\"id\":4,\"op\":\"status\",\"name\":\"khp_a\"}");
 	assert_true(bool_at(&rep, "ok"));
 	assert_true(bool_at(&rep, "result.present"));
+	assert_true(bool_at(&rep, "result.module_loaded"));
 	assert_true(bool_at(&rep, "result.transition"));
 	assert_true(num_at(&rep, "result.target") == 1);
 	assert_true(num_at(&rep, "result.pending_count") == 2);
@@ -683,6 +684,13 @@ static void test_status_lists_unswitched_tasks(void **state)
 	rep = call(&c, "{\"id\":6,\"op\":\"status\",\"name\":\"khp_gone\"}");
 	assert_true(bool_at(&rep, "ok"));
 	assert_false(bool_at(&rep, "result.present"));
+	assert_false(bool_at(&rep, "result.module_loaded"));
+	json_free(&rep);
+
+	/* disabled: the kernel removed the livepatch directory, the module stays */
+	rep = call(&c, "{\"id\":7,\"op\":\"status\",\"name\":\"khp_c\"}");
+	assert_false(bool_at(&rep, "result.present"));
+	assert_true(bool_at(&rep, "result.module_loaded"));
 	json_free(&rep);
 }
 
@@ -787,6 +795,8 @@ static int setup_fixture(void **state)
 	make_dir(sys_dir, "kernel/livepatch/khp_a/khp_stall");
 	put_text(sys_dir, "kernel/livepatch/khp_b/enabled", "0\n");
 	put_text(sys_dir, "kernel/livepatch/khp_b/transition", "0\n");
+	make_dir(sys_dir, "module/khp_a");
+	make_dir(sys_dir, "module/khp_c");
 
 	/* tasks: 1 switched, 42 (kthread) and 78 (thread of 77) not yet */
 	put_text(proc_dir, "1/task/1/patch_state", "1\n");
