@@ -75,6 +75,7 @@ static void read_relas(struct object *obj, struct section *rs)
 		si = GELF_R_SYM(r.r_info);
 		if (si >= obj->nsyms)
 			errx(2, "%s: bad symbol index in %s", obj->path, rs->name);
+		base->relas[i].sec = base;
 		base->relas[i].offset = r.r_offset;
 		base->relas[i].type = GELF_R_TYPE(r.r_info);
 		base->relas[i].addend = r.r_addend;
@@ -261,21 +262,34 @@ static struct symbol *section_symbol(struct section *sec)
 	return sec->secsym;
 }
 
+/*
+ * The symbol a relocation really refers to: a section symbol or local label plus addend becomes
+ * the function or object covering the target, with the addend made relative to it. Anonymous
+ * data (strings, constant pools) stays a section symbol with a section-relative addend.
+ *
+ * A PC-relative operand's addend is the target minus the distance from the field to the end of
+ * its instruction (4, or more when an immediate follows); fields in data are exact.
+ */
 struct symbol *resolve_target(const struct rela *r, int64_t *addend)
 {
-	struct symbol *y = r->sym, *c;
-	int64_t off, bias;
+	static const int64_t insn_bias[] = { 4, 5, 6, 8, 0 };
+	static const int64_t no_bias[] = { 0 };
+	struct symbol *y = r->sym, *c = NULL;
+	const int64_t *bias = no_bias;
+	size_t nbias = 1, i;
+	int64_t off;
 
 	*addend = r->addend;
 	if (!y->sec || y->type == STT_FUNC || y->type == STT_OBJECT ||
 	    (y->type != STT_SECTION && y->bind != STB_LOCAL))
 		return y;
-	/* a section symbol or a local label (.LC0): section-relative from here on */
 	off = r->addend + (y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
-	bias = is_pcrel(r->type) ? 4 : 0;
-	c = covering_symbol(y->sec, off + bias);
-	if (!c && bias)
-		c = covering_symbol(y->sec, off);
+	if (is_pcrel(r->type) && r->sec && is_text_section(r->sec)) {
+		bias = insn_bias;
+		nbias = sizeof(insn_bias) / sizeof(insn_bias[0]);
+	}
+	for (i = 0; i < nbias && !c; i++)
+		c = covering_symbol(y->sec, off + bias[i]);
 	if (!c) {
 		*addend = off;
 		return section_symbol(y->sec);

@@ -24,6 +24,7 @@ enum status { ST_NONE, ST_SAME, ST_CHANGED, ST_NEW };
 struct symbol;
 
 struct rela {
+	struct section *sec;	/* the section the relocation applies to */
 	uint64_t offset;
 	uint32_t type;
 	int64_t addend;
@@ -138,7 +139,13 @@ char *new_name(const struct symbol *sym);
 bool is_patched_function(const struct symbol *sym);
 
 /* output.c */
+void set_linkable(bool on);
+void plan_output(struct context *ctx);
+void count_relocations(struct context *ctx);
 int write_output(struct context *ctx, const char *path);
+
+/* finalize.c */
+int finalize_module(const char *path);
 
 /* report.c */
 int write_report(struct context *ctx, const char *path);

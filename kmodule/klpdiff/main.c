@@ -12,14 +12,13 @@
 
 #include "klpdiff.h"
 
-void plan_output(struct context *ctx);
-void count_relocations(struct context *ctx);
-
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: klpdiff --pre PRE.o --post POST.o --object OBJNAME --symvers MODULE.SYMVERS\n"
 		"               --out OUT.o --report REPORT.json [--sympos FILE] [--source-file PATH]\n"
+		"               [--linkable]\n"
+		"       klpdiff --finalize MODULE.ko\n"
 		"exit: 0 written, 3 refused, 4 nothing changed, 2 usage or I/O error\n");
 	exit(2);
 }
@@ -35,11 +34,13 @@ int main(int argc, char **argv)
 		{ "report", required_argument, NULL, 'r' },
 		{ "sympos", required_argument, NULL, 'p' },
 		{ "source-file", required_argument, NULL, 'f' },
+		{ "linkable", no_argument, NULL, 'l' },
+		{ "finalize", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pre = NULL, *post = NULL, *symvers = NULL, *out = NULL, *report = NULL;
-	const char *sympos = NULL;
+	const char *sympos = NULL, *finalize = NULL;
 	struct context ctx = { 0 };
 	size_t i, changed = 0;
 	int c;
@@ -54,8 +55,17 @@ int main(int argc, char **argv)
 		case 'r': report = optarg; break;
 		case 'p': sympos = optarg; break;
 		case 'f': ctx.source_file = optarg; break;
+		case 'l': set_linkable(true); break;
+		case 'F': finalize = optarg; break;
 		default: usage();
 		}
+	}
+	if (finalize) {
+		if (optind != argc || pre || post || out || report)
+			usage();
+		if (elf_version(EV_CURRENT) == EV_NONE)
+			errx(2, "libelf: %s", elf_errmsg(-1));
+		return finalize_module(finalize) ? 2 : 0;
 	}
 	if (optind != argc || !pre || !post || !ctx.objname || !symvers || !out || !report)
 		usage();

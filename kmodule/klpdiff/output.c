@@ -29,6 +29,7 @@ struct osec {
 	size_t nrelas;
 	struct orela *klp;	/* grouped by object at write time */
 	size_t nklp;
+	size_t nklp_total;
 	size_t secsym;
 	size_t idx;		/* ELF section index */
 };
@@ -50,6 +51,13 @@ static size_t nosyms;
 
 static struct section **work;
 static size_t nwork, nworked;
+
+static bool linkable;
+
+void set_linkable(bool on)
+{
+	linkable = on;
+}
 
 static size_t add_osym(const char *name, unsigned char bind, unsigned char type, int osec,
 		       uint64_t value, uint64_t size)
@@ -95,9 +103,15 @@ static int add_osec(const char *name, const GElf_Shdr *sh, const unsigned char *
 static void add_orela(struct osec *o, bool klp, uint64_t off, uint32_t type, size_t sym,
 		      int64_t addend)
 {
-	struct orela **v = klp ? &o->klp : &o->relas;
-	size_t *n = klp ? &o->nklp : &o->nrelas;
+	struct orela **v;
+	size_t *n;
 
+	if (klp)
+		o->nklp_total++;
+	if (linkable)
+		klp = false;	/* klpdiff --finalize moves them after linking */
+	v = klp ? &o->klp : &o->relas;
+	n = klp ? &o->nklp : &o->nrelas;
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!*v)
 		err(2, "realloc");
@@ -217,7 +231,8 @@ static bool map_rela(struct context *ctx, struct section *from, const struct rel
 		struct section *s = t->sec;
 
 		if (!s->include) {
-			if (is_text_section(s) || is_known_special(s->name) ||
+			/* text without functions (.altinstr_aux) is carried whole */
+			if ((is_text_section(s) && s->nsyms) || is_known_special(s->name) ||
 			    !(s->sh.sh_flags & SHF_ALLOC)) {
 				add_issue(ctx, "UNSUPPORTED_RELOCATION", NULL, from->name,
 					  "relocation at %s+0x%lx to %s+%ld cannot be expressed",
@@ -632,7 +647,7 @@ int write_output(struct context *ctx, const char *path)
 		e->st_info = ELF64_ST_INFO(s->bind, s->type);
 		e->st_value = s->value;
 		e->st_size = s->size;
-		if (s->klp)
+		if (s->klp && !linkable)
 			e->st_shndx = SHN_LIVEPATCH;
 		else if (s->osec >= 0)
 			e->st_shndx = osecs[s->osec].idx;
@@ -694,9 +709,9 @@ void count_relocations(struct context *ctx)
 	for (i = 0; i < nosecs; i++) {
 		size_t j;
 
-		ctx->klp_relocs += osecs[i].nklp;
+		ctx->klp_relocs += osecs[i].nklp_total;
 		for (j = 0; j < osecs[i].nrelas; j++)
-			if (osyms[osecs[i].relas[j].sym].osec < 0)
+			if (osyms[osecs[i].relas[j].sym].osec < 0 && !osyms[osecs[i].relas[j].sym].klp)
 				ctx->exported_relocs++;
 	}
 }

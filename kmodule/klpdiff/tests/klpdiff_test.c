@@ -491,6 +491,22 @@ static void test_usage_errors(void)
 }
 
 /* fs/proc/cmdline.o of the Debian kernel, before and after a one-line string change. */
+static bool kernel_objects(char *dir, size_t size)
+{
+	char pre[4400];
+
+	snprintf(dir, size, "%s/kernel", tmp);
+	snprintf(pre, sizeof(pre), "%s/pre.o", dir);
+	if (exists(pre))
+		return true;
+	if (shell("%s/cmdline-objects %s", here, dir)) {
+		CHECK(!"cannot build fs/proc/cmdline.o pre and post");
+		return false;
+	}
+	return true;
+}
+
+
 static void test_real_kernel_object(void)
 {
 	char dir[4200], symvers[4300], cmd[16384], path[4400];
@@ -502,11 +518,8 @@ static void test_real_kernel_object(void)
 	size_t i, nret = 0;
 	int rc;
 
-	snprintf(dir, sizeof(dir), "%s/kernel", tmp);
-	if (shell("%s/cmdline-objects %s", here, dir)) {
-		CHECK(!"cannot build fs/proc/cmdline.o pre and post");
+	if (!kernel_objects(dir, sizeof(dir)))
 		return;
-	}
 	snprintf(cmd, sizeof(cmd), "%s/../../../infra/kernel-packages headers > %s/headers", here,
 		 dir);
 	CHECK(shell("%s", cmd) == 0);
@@ -574,6 +587,16 @@ static void test_real_kernel_object(void)
 	CHECK(shell("%s", cmd) == 0);
 }
 
+/* OUT.o (--linkable) linked by kbuild, finalized, loaded on the Debian kernel in qemu. */
+static void test_module_loads_in_guest(void)
+{
+	char dir[4200];
+
+	if (!kernel_objects(dir, sizeof(dir)))
+		return;
+	CHECK(shell("%s/vm-load %s", here, dir) == 0);
+}
+
 struct test {
 	const char *name;
 	void (*fn)(void);
@@ -597,6 +620,7 @@ int main(int argc, char **argv)
 		{ "nothing changed", test_nothing_changed },
 		{ "usage and I/O errors", test_usage_errors },
 		{ "real kernel object fs/proc/cmdline.o", test_real_kernel_object },
+		{ "linked, finalized and loaded in a qemu guest", test_module_loads_in_guest },
 	};
 	const char *only = argc > 1 ? argv[1] : NULL;
 	char *dir;
