@@ -4,8 +4,10 @@ import io.khp.bus.ClientSettings;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
 
-/** Ledger: the authoritative per-host patch state in Kafka Streams. */
+/** Ledger: the authoritative per-host patch state in Kafka Streams, the rollout controller and the HTTP API. */
 public final class LedgerService implements Service {
+
+    private LedgerApp app;
 
     public static void main(String[] args) {
         ServiceLauncher.run(new LedgerService());
@@ -17,10 +19,16 @@ public final class LedgerService implements Service {
     }
 
     @Override
-    public void start(ClientSettings settings) {
+    public void start(ClientSettings settings) throws Exception {
+        app = new LedgerApp(settings, LedgerConfig.fromEnvironment());
+        app.start();
     }
 
     @Override
-    public void stop() {
+    public synchronized void stop() {
+        if (app != null) {
+            app.close();
+            app = null;
+        }
     }
 }

@@ -65,6 +65,7 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
     private static final AvroRecordSerde<PatchState> PATCH = new AvroRecordSerde<>(PatchState.class);
     private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
     private static final EventCodec CODEC = EventCodec.instance();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PatchProcessor.class);
 
     private ProcessorContext<String, Outbound> context;
     private KeyValueStore<String, PatchState> patches;
@@ -294,10 +295,14 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
     }
 
     private void emit(Record<String, Object> record, String topic, String key, KhpEvent event) {
+        if (!(event.getPayload() instanceof ApplyRequested) && !(event.getPayload() instanceof RevertRequested)) {
+            LOG.info("patch {}: {} {}", event.getPatchId(), Events.typeOf(event), event.getPayload());
+        }
         context.forward(record.withKey(key).withValue(new Outbound(topic, CODEC.encode(event))));
     }
 
     private void reject(Record<String, Object> record, KhpEvent event, String reason, String state) {
+        LOG.info("rejected {} {} of patch {}: {}", Events.typeOf(event), event.getEventId(), event.getPatchId(), reason);
         String key = event.getHostId() != null ? event.getHostId() : record.key() != null ? record.key() : event.getEventId();
         context.forward(record.withKey(key).withValue(new Outbound(Topics.REJECTIONS.name(),
                 REJECTION.encode(Rejections.of(event, reason, state, context.currentSystemTimeMs())))));

@@ -25,18 +25,8 @@ import io.khp.bus.DeadLetters;
 import io.khp.bus.EventCodec;
 import io.khp.bus.Topic;
 import io.khp.bus.Topics;
-import io.khp.events.ApplyRequested;
-import io.khp.events.BuildFailed;
-import io.khp.events.BuildProgress;
-import io.khp.events.BuildRequested;
-import io.khp.events.HostReported;
 import io.khp.events.KhpEvent;
-import io.khp.events.PatchBuilt;
-import io.khp.events.RevertRequested;
-import io.khp.events.RolloutCompleted;
-import io.khp.events.RolloutHalted;
-import io.khp.events.RolloutRequested;
-import io.khp.events.RolloutWaveStarted;
+import io.khp.ledger.EventTopics;
 import io.khp.state.HostState;
 import io.khp.state.PatchState;
 import io.khp.state.Rejection;
@@ -75,27 +65,10 @@ final class LedgerDriver implements AutoCloseable {
         }
     }
 
-    static String topicOf(KhpEvent event) {
-        Object p = event.getPayload();
-        if (p instanceof HostReported) {
-            return Topics.HOST_REPORTS.name();
-        }
-        if (p instanceof ApplyRequested || p instanceof RevertRequested) {
-            return Topics.HOST_COMMANDS.name();
-        }
-        if (p instanceof BuildRequested || p instanceof BuildProgress || p instanceof PatchBuilt || p instanceof BuildFailed) {
-            return Topics.BUILDS.name();
-        }
-        if (p instanceof RolloutRequested || p instanceof RolloutWaveStarted || p instanceof RolloutHalted || p instanceof RolloutCompleted) {
-            return Topics.ROLLOUTS.name();
-        }
-        return Topics.HOST_LIFECYCLE.name();
-    }
-
     LedgerDriver pipe(KhpEvent... events) {
         for (KhpEvent e : events) {
-            String topic = topicOf(e);
-            String key = topic.equals(Topics.BUILDS.name()) || topic.equals(Topics.ROLLOUTS.name()) ? e.getPatchId() : e.getHostId();
+            String topic = EventTopics.topicOf(e);
+            String key = EventTopics.keyOf(e);
             inputs.get(topic).pipeInput(key, codec.encode(e), e.getOccurredAt());
         }
         return this;

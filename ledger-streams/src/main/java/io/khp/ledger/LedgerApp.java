@@ -1,0 +1,83 @@
+package io.khp.ledger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Properties;
+
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.khp.bus.ClientSettings;
+import io.khp.ledger.api.LedgerApi;
+import io.khp.ledger.api.LogReader;
+import io.khp.ledger.streams.DeadLetterHandler;
+import io.khp.ledger.streams.LedgerTopology;
+
+/** One running ledger instance: the Streams app (exactly_once_v2) and its HTTP API. */
+public final class LedgerApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerApp.class);
+
+    private final KafkaStreams streams;
+    private final LedgerApi api;
+    private final HostInfo self;
+
+    public LedgerApp(ClientSettings settings, LedgerConfig config) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
+        this.self = new HostInfo(config.httpHost(), server.getAddress().getPort());
+        this.streams = new KafkaStreams(LedgerTopology.build(), properties(settings, config, self));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("ledger stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        this.api = new LedgerApi(streams, self, server, new LogReader(settings));
+    }
+
+    static Properties properties(ClientSettings settings, LedgerConfig config, HostInfo self) {
+        Properties p = new Properties();
+        p.putAll(settings.common());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        return p;
+    }
+
+    public void start() {
+        api.start();
+        streams.start();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public HostInfo self() {
+        return self;
+    }
+
+    public int httpPort() {
+        return self.port();
+    }
+
+    /** Stops the API and the Streams app; the state directory stays for the next start. */
+    @Override
+    public void close() {
+        api.close();
+        streams.close(Duration.ofSeconds(30));
+    }
+}

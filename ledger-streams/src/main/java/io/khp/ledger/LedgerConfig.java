@@ -1,0 +1,47 @@
+package io.khp.ledger;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * How one ledger instance runs. From the environment: KHP_LEDGER_APP_ID (default khp-ledger),
+ * KHP_LEDGER_HTTP_HOST (address other instances reach this one at, default 127.0.0.1),
+ * KHP_LEDGER_HTTP_PORT (default 8083, 0 = any free port), KHP_LEDGER_STATE_DIR (default
+ * ~/.local/state/khp/ledger-PORT), KHP_LEDGER_STANDBY_REPLICAS (default 0), KHP_LEDGER_THREADS
+ * (default 1), KHP_LEDGER_COMMIT_MS (default 100).
+ */
+public record LedgerConfig(String applicationId, String httpHost, int httpPort, Path stateDir, int standbyReplicas,
+        int threads, long commitIntervalMs) {
+
+    public static LedgerConfig fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    public static LedgerConfig from(Map<String, String> env) {
+        int port = Integer.parseInt(env.getOrDefault("KHP_LEDGER_HTTP_PORT", "8083"));
+        Path state = env.containsKey("KHP_LEDGER_STATE_DIR")
+                ? Path.of(env.get("KHP_LEDGER_STATE_DIR"))
+                : Path.of(System.getProperty("user.home"), ".local", "state", "khp", "ledger-" + port);
+        return new LedgerConfig(env.getOrDefault("KHP_LEDGER_APP_ID", "khp-ledger"),
+                env.getOrDefault("KHP_LEDGER_HTTP_HOST", "127.0.0.1"), port, state,
+                Integer.parseInt(env.getOrDefault("KHP_LEDGER_STANDBY_REPLICAS", "0")),
+                Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", "1")),
+                Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "100")));
+    }
+
+    public LedgerConfig withHttpPort(int port) {
+        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs);
+    }
+
+    public LedgerConfig withStateDir(Path dir) {
+        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs);
+    }
+
+    public LedgerConfig withApplicationId(String id) {
+        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs);
+    }
+
+    public LedgerConfig withStandbyReplicas(int n) {
+        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs);
+    }
+}
