@@ -186,6 +186,7 @@ public final class HostWorker {
                 noticeVerdict(now);
             }
             Step step = apply != null ? apply.decide(now, policy) : revert.decide(now);
+            LOG.debug("host {}: {} -> {}", hostId(), apply != null ? apply.phase() : revert.phase(), step);
             if (step instanceof Step.Wait w) {
                 sleepUntil(w.until());
                 return;
@@ -384,13 +385,16 @@ public final class HostWorker {
     }
 
     private void sleepUntil(Instant until) {
-        if (wakeUp != null && !wakeUp.isDone() && wakeUpAt != null && !wakeUpAt.isAfter(until)) {
+        Instant now = clock.instant();
+        // keep a pending earlier wake-up, unless its time has come (it may be firing right now)
+        if (wakeUp != null && !wakeUp.isDone() && wakeUpAt != null && wakeUpAt.isAfter(now) && !wakeUpAt.isAfter(until)) {
             return;
         }
         if (wakeUp != null) {
             wakeUp.cancel(false);
         }
-        long delay = Math.max(0, Duration.between(clock.instant(), until).toMillis());
+        // rounded up so that the wake-up never comes before `until`
+        long delay = Math.max(0, Duration.between(now, until).toNanos() / 1_000_000 + 1);
         wakeUpAt = until;
         wakeUp = timer.schedule(this::wake, delay, TimeUnit.MILLISECONDS);
     }

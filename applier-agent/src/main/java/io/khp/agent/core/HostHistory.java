@@ -86,6 +86,8 @@ public final class HostHistory {
     private final Map<String, String> requestOfCapture = new HashMap<>();
     private final Map<String, PreRunVerified> earlyVerdicts = new HashMap<>();
     private final List<String> stack = new ArrayList<>();
+    /** Lifecycle events read before their command (the two topics are read side by side), by causation id. */
+    private final Map<String, List<KhpEvent>> early = new HashMap<>();
 
     public HostHistory(String hostId) {
         this.hostId = hostId;
@@ -103,8 +105,18 @@ public final class HostHistory {
         Object payload = e.getPayload();
         if (payload instanceof ApplyRequested || payload instanceof RevertRequested) {
             commands.put(e.getEventId(), new Command(e));
+            List<KhpEvent> waiting = early.remove(e.getEventId());
+            if (waiting != null) {
+                waiting.forEach(this::foldLifecycle);
+            }
             return true;
         }
+        foldLifecycle(e);
+        return true;
+    }
+
+    private void foldLifecycle(KhpEvent e) {
+        Object payload = e.getPayload();
         if (payload instanceof PreRunVerified v) {
             String request = e.getCausationId() == null ? null : requestOfCapture.get(e.getCausationId());
             if (request != null) {
@@ -112,11 +124,15 @@ public final class HostHistory {
             } else if (e.getCausationId() != null) {
                 earlyVerdicts.put(e.getCausationId(), v);
             }
-            return true;
+            return;
         }
-        Command c = e.getCausationId() == null ? null : commands.get(e.getCausationId());
+        if (e.getCausationId() == null) {
+            return;
+        }
+        Command c = commands.get(e.getCausationId());
         if (c == null) {
-            return true;
+            early.computeIfAbsent(e.getCausationId(), k -> new ArrayList<>()).add(e);
+            return;
         }
         if (payload instanceof RunObjectCaptured) {
             c.capturedAt = e.getOccurredAt();
@@ -141,7 +157,6 @@ public final class HostHistory {
             c.finished = true;
             stack.remove(r.getModuleName());
         }
-        return true;
     }
 
     /** Commands not yet finished, in the order they were given. */
