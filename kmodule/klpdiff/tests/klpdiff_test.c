@@ -429,6 +429,46 @@ static void test_string_literal_carried(void)
 	view_close(&v);
 }
 
+/* --linkable output survives `ld -r`; --finalize then produces the livepatch ELF format. */
+static void test_linkable_and_finalize(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+	char linked[4300], mangled[4300], lout[4300], lreport[4300];
+
+	run_case(&r, "exports", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	snprintf(lout, sizeof(lout), "%s/linkable.o", r.dir);
+	snprintf(lreport, sizeof(lreport), "%s/linkable.json", r.dir);
+	snprintf(linked, sizeof(linked), "%s/linked.o", r.dir);
+	snprintf(mangled, sizeof(mangled), "%s/mangled.o", r.dir);
+	CHECK(shell("%s --pre %s --post %s --object vmlinux --symvers %s/Module.symvers --out %s "
+		    "--report %s --linkable", tool, r.pre, r.post, r.dir, lout, lreport) == 0);
+	CHECK(shell("cmp -s %s %s", r.report, lreport) == 0);
+	CHECK(view_open(&v, lout));
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_caller", ".klp.sym.vmlinux.hidden_fn,0", &s));
+	CHECK(s.st_shndx == SHN_UNDEF && GELF_ST_BIND(s.st_info) == STB_GLOBAL);
+	view_close(&v);
+
+	CHECK(shell("ld -r -o %s %s && %s --finalize %s 2>/dev/null", linked, lout, tool,
+		    linked) == 0);
+	CHECK(view_open(&v, linked));
+	check_klp_section(&v, ".klp.rela.vmlinux..text.khp_new_caller", ".text.khp_new_caller");
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			  ".klp.sym.vmlinux.hidden_fn,0", &s));
+	CHECK(s.st_shndx == SHN_LIVEPATCH && GELF_ST_BIND(s.st_info) == STB_GLOBAL);
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_caller",
+			  ".klp.sym.vmlinux.hidden_var,0", &s));
+	CHECK(!has_rela_to(&v, ".rela.text.khp_new_caller", ".klp.sym.vmlinux.hidden_fn,0", &s));
+	CHECK(has_rela_to(&v, ".rela.text.khp_new_caller", "exported_fn", &s));
+	view_close(&v);
+
+	/* the default form does not survive the linker: --finalize says so */
+	CHECK(shell("ld -r -o %s %s && %s --finalize %s 2>/dev/null", mangled, r.out, tool,
+		    mangled) == 2);
+}
+
 static void expect_refusal(const char *name, const char *reason)
 {
 	struct run r;
@@ -612,6 +652,7 @@ int main(int argc, char **argv)
 		{ "exported vs klp relocations (vmlinux)", test_exported_and_klp_relocations_vmlinux },
 		{ "exported vs klp relocations (module)", test_exported_and_klp_relocations_module },
 		{ "string literal carried", test_string_literal_carried },
+		{ "--linkable object, ld -r, --finalize", test_linkable_and_finalize },
 		{ "refuse changed global initial value", test_refuse_global_init },
 		{ "refuse __init change", test_refuse_init },
 		{ "refuse changed data", test_refuse_changed_data },
