@@ -26,6 +26,7 @@ public final class FunctionManifest {
     /** Pairs [start, end) of byte ranges compared literally, in increasing order. */
     private final int[] comparedRanges;
     private final int comparedBytes;
+    private final int sectionRelocations;
 
     public FunctionManifest(String objectName, String symbol, int sympos, String sourceFile, byte[] pre,
             List<Relocation> relocations, List<Wildcard> wildcards) throws InvalidManifestException {
@@ -50,6 +51,7 @@ public final class FunctionManifest {
             }
         }
         List<Relocation> kept = new ArrayList<>();
+        int unchecked = 0;
         List<Relocation> sorted = new ArrayList<>(relocations);
         sorted.sort(Comparator.comparingInt(Relocation::offset));
         for (Relocation r : sorted) {
@@ -79,6 +81,10 @@ public final class FunctionManifest {
             for (int i = r.offset(); i < r.offset() + width; i++) {
                 role[i] = 1;
             }
+            if (r.targetsSection()) {
+                unchecked++;
+                continue;
+            }
             kept.add(r);
         }
         List<Integer> ranges = new ArrayList<>();
@@ -105,6 +111,7 @@ public final class FunctionManifest {
         this.wildcards = List.copyOf(sortedWildcards);
         this.comparedRanges = ranges.stream().mapToInt(Integer::intValue).toArray();
         this.comparedBytes = compared;
+        this.sectionRelocations = unchecked;
     }
 
     /** From the event contract. */
@@ -164,7 +171,7 @@ public final class FunctionManifest {
         return pre;
     }
 
-    /** The relocations checked against kallsyms, by offset (those inside wildcards are not). */
+    /** The relocations checked against kallsyms, by offset (not those inside wildcards, nor those to sections). */
     public List<Relocation> relocations() {
         return relocations;
     }
@@ -175,6 +182,11 @@ public final class FunctionManifest {
 
     int[] comparedRanges() {
         return comparedRanges;
+    }
+
+    /** Relocation fields to sections (string literals…): skipped, their targets are not in kallsyms. */
+    public int sectionRelocations() {
+        return sectionRelocations;
     }
 
     /** Bytes compared literally: outside relocation fields and wildcards. */

@@ -12,4 +12,13 @@ public record Relocation(int offset, RelocationType type, String symbol, long ad
     public int width() {
         return RelocationArithmetic.width(type);
     }
+
+    /**
+     * True when the target is a section (its name starts with '.', e.g. {@code .rodata.str1.1}): the
+     * object tool names the section when no function or object covers the target (string literals,
+     * constant pools). kallsyms has no such name, so the field is skipped, not checked.
+     */
+    public boolean targetsSection() {
+        return symbol.startsWith(".");
+    }
 }

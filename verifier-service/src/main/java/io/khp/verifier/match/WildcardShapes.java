@@ -41,15 +41,26 @@ public final class WildcardShapes {
         if (first == JMP_REL32 && length == 5) {
             return null; // still `jmp __x86_return_thunk` (return thunks in use)
         }
+        if (length == 6 && first == 0x0f && (u(run, offset + 1) & 0xf0) == 0x80) {
+            return null; // `jcc __x86_return_thunk`, which Linux 6.1 leaves in place
+        }
+        if (length == 6 && (first & 0xf0) == 0x70 && u(run, offset + 1) == 0x01 && u(run, offset + 2) == RET) {
+            return int3Padded(run, offset + 3, offset + length); // jcc rewritten as `j!cc +1; ret` (later kernels)
+        }
         if (first == RET) {
-            for (int i = offset + 1; i < offset + length; i++) {
-                if (u(run, i) != INT3) {
-                    return "return site holds " + hex(run, offset, length) + ": ret not padded with int3";
-                }
-            }
-            return null;
+            String padding = int3Padded(run, offset + 1, offset + length);
+            return padding == null ? null : "return site holds " + hex(run, offset, length) + ": " + padding;
         }
         return "return site holds " + hex(run, offset, length) + ", neither a jmp to the return thunk nor a ret";
+    }
+
+    private static String int3Padded(byte[] run, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (u(run, i) != INT3) {
+                return "ret not padded with int3";
+            }
+        }
+        return null;
     }
 
     private static String jumpLabel(byte[] run, int offset, int length) {

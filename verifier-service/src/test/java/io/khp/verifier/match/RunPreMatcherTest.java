@@ -192,6 +192,24 @@ class RunPreMatcherTest {
         assertEquals(Verdict.MISMATCH, matcher.match(List.of(m), capture(run, kallsyms())).getVerdict());
     }
 
+    @Test
+    void aFieldPointingIntoASectionIsSkippedNotChecked() throws Exception {
+        // mov $.LC0,%rsi: a string literal of .rodata.str1.1, which kallsyms cannot name
+        CodeImage c = new CodeImage()
+                .wildcard(WildcardKind.FENTRY, 5).bytes(0xe8).field(R_X86_64_PLT32, "__fentry__", -4)
+                .bytes(0x48, 0xc7, 0xc6).localField(R_X86_64_32S, ".rodata.str1.1", 0x2a)
+                .bytes(0xe8).field(R_X86_64_PLT32, "seq_puts", -4)
+                .bytes(0x31, 0xc0, 0xc3);
+        Map<String, Long> linked = new HashMap<>(KERNEL);
+        linked.put(".rodata.str1.1", 0xffffffff9b2f0000L);
+        FunctionManifest m = c.manifest("demo_show");
+        assertEquals(1, m.sectionRelocations());
+        assertEquals(c.pre().length - 5 - 4 - 4, m.comparedBytes());
+        PreRunVerified v = matcher.match(List.of(m), capture(c.link(BASE, linked), kallsyms()));
+        assertEquals(Verdict.MATCH, v.getVerdict(), v.getReason());
+        assertEquals(List.of("seq_puts"), v.getResolvedSymbols().stream().map(ResolvedSymbol::getSymbol).toList());
+    }
+
     // ------------------------------------------------------------ sympos and consistency
 
     /** Two functions of one file both referencing a static with three same-name candidates. */
