@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 
 /** `khp` commands implemented in Java; the launcher script hands them over through infra/commands. */
 @Command(name = "khp", mixinStandardHelpOptions = true, version = "khp 0.1.0",
-        subcommands = {BuildCommand.class, RolloutCommand.class, TopicsCommand.class, EventsCommand.class, BusTourCommand.class})
+        subcommands = {BuildCommand.class, RolloutCommand.class, RevertCommand.class, StatusCommand.class,
+                HostsCommand.class, AuditCommand.class, TopicsCommand.class, EventsCommand.class, BusTourCommand.class})
 public final class KhpCli implements Runnable {
 
     @CommandLine.Spec

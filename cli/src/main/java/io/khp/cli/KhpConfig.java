@@ -22,7 +22,7 @@ import io.khp.bus.ClientSettings;
 final class KhpConfig {
 
     static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
-    static final String DEFAULT_API = "http://127.0.0.1:8470";
+    static final String DEFAULT_API = "http://127.0.0.1:8083";
 
     private final Map<String, String> values;
 
