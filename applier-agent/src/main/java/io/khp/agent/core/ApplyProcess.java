@@ -224,7 +224,8 @@ public record ApplyProcess(
 
     private ApplyProcess reversing(LivepatchState s, Instant at, ApplyPolicy policy) {
         if (!s.present()) {
-            return withCurrent(current.ended(ApplyOutcome.STALLED_REVERSED, at, null)).to(Phase.RECORD_ATTEMPT);
+            // the kernel frees a livepatch once it is disabled: its sysfs directory goes, the module stays
+            return withNotBefore(null).to(Phase.UNLOAD);
         }
         if (s.enabled() && !s.transition()) {
             // the transition finished before the reversal took hold: the patch is applied
@@ -251,8 +252,13 @@ public record ApplyProcess(
             case FETCH -> failing(ApplyFailureReason.ARTIFACT_UNAVAILABLE, code + " " + r.message());
             case INSPECT, BACKOFF, WATCH, REVERSE_WAIT -> withNotBefore(r.at().plus(policy.pollInterval()));
             case LOAD -> {
-                if ("EEXIST".equals(code) || BACKEND_UNREACHABLE.equals(code)) {
-                    // already loaded, or perhaps loaded before the host stopped answering: look before anything else
+                if ("EEXIST".equals(code)) {
+                    // loaded but not an enabled livepatch (sysfs showed nothing): a disabled leftover. Unloading
+                    // it fails (EBUSY) if it is in use after all, and the inspection that follows adopts it.
+                    yield withNotBefore(null).to(Phase.UNLOAD_STALE);
+                }
+                if (BACKEND_UNREACHABLE.equals(code)) {
+                    // perhaps loaded before the host stopped answering: look before anything else
                     yield withNotBefore(r.at().plus(policy.pollInterval())).to(Phase.INSPECT);
                 }
                 Attempt a = Attempt.started(attempts + 1, r.at(), false);

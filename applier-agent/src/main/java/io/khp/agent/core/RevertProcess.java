@@ -54,7 +54,8 @@ public record RevertProcess(Phase phase, Instant startedAt, Instant notBefore, S
                 return this;
             }
             if (!s.present()) {
-                return new RevertProcess(Phase.REPORT, started, null, null);
+                // no livepatch in sysfs: disabled already (the kernel freed it); the module may still be loaded
+                return new RevertProcess(Phase.UNLOAD, started, null, null);
             }
             if (!k.patchesAbove().isEmpty()) {
                 return new RevertProcess(Phase.INSPECT, started, at.plus(policy.pollInterval()),

@@ -37,6 +37,11 @@ public final class SimulatedHost implements HostBackend {
         boolean enabled = true;
         Instant transitionEnds;
         boolean stalled;
+
+        /** The kernel frees a livepatch once disabled: its sysfs directory goes, the module stays loaded. */
+        boolean inSysfs() {
+            return enabled || transitionEnds != null;
+        }
     }
 
     private final String hostId;
@@ -80,7 +85,9 @@ public final class SimulatedHost implements HostBackend {
         List<LoadedLivepatch> loaded = new ArrayList<>();
         patches.forEach((name, p) -> {
             settle(p);
-            loaded.add(new LoadedLivepatch(name, p.enabled, p.transitionEnds != null, List.of("vmlinux")));
+            if (p.inSysfs()) {
+                loaded.add(new LoadedLivepatch(name, p.enabled, p.transitionEnds != null, List.of("vmlinux")));
+            }
         });
         return HostReported.newBuilder()
                 .setHostname(hostId)
@@ -156,7 +163,10 @@ public final class SimulatedHost implements HostBackend {
     @Override
     public synchronized LivepatchState status(String name) {
         Patch p = patches.get(name);
-        return p == null ? LivepatchState.absent() : state(p);
+        if (p != null) {
+            settle(p);
+        }
+        return p == null || !p.inSysfs() ? LivepatchState.absent() : state(p);
     }
 
     @Override
@@ -201,7 +211,10 @@ public final class SimulatedHost implements HostBackend {
 
     private Patch get(String name) throws BackendException {
         Patch p = patches.get(name);
-        if (p == null) {
+        if (p != null) {
+            settle(p);
+        }
+        if (p == null || !p.inSysfs()) {
             throw new BackendException("NOT_FOUND", "no /sys/kernel/livepatch/" + name);
         }
         return p;

@@ -167,7 +167,7 @@ class ApplyProcessTest {
         r.observe(new Observation.Done(r.now));
         r.at(base.plus(POLICY.firstWait()).plus(POLICY.secondWait()).plus(Duration.ofSeconds(2)));
         assertInstanceOf(Step.Inspect.class, r.decide());
-        r.observe(new KernelSeen(LivepatchState.settled(false), r.now));
+        r.observe(new KernelSeen(LivepatchState.absent(), r.now));
         assertInstanceOf(Step.Unload.class, r.decide());
         r.observe(new Observation.Done(r.now));
         Attempt a = ((Step.RecordAttempt) r.decide()).attempt();
@@ -274,15 +274,31 @@ class ApplyProcessTest {
     }
 
     @Test
-    void eexistOnLoadLooksAtTheKernelInstead() {
+    void eexistOnLoadUnloadsTheDisabledLeftoverThenLoads() {
         Run r = verified();
         r.observe(new KernelSeen(LivepatchState.absent(), r.now));
         r.decide();
         r.observe(new Observation.Refused("EEXIST", "File exists", r.now));
+        assertInstanceOf(Step.Unload.class, r.decide());
+        r.observe(new Observation.Done(r.now));
+        assertInstanceOf(Step.Inspect.class, r.decide());
+        r.observe(new KernelSeen(LivepatchState.absent(), r.now));
+        assertEquals(new Step.Load(1), r.decide());
+    }
+
+    @Test
+    void eexistForAModuleInUseEndsInAdoptingIt() {
+        Run r = verified();
+        r.observe(new KernelSeen(LivepatchState.absent(), r.now));
+        r.decide();
+        r.observe(new Observation.Refused("EEXIST", "File exists", r.now));
+        r.decide();
+        r.observe(new Observation.Refused("EBUSY", "in use", r.now));
         r.at(POLICY.pollInterval());
         assertInstanceOf(Step.Inspect.class, r.decide());
         r.observe(new KernelSeen(LivepatchState.inTransition(true, List.of()), r.now));
         assertEquals(ApplyProcess.Phase.WATCH, r.p.phase());
+        assertEquals(1, r.steps.stream().filter(s -> s instanceof Step.Load).count());
     }
 
     @Test

@@ -38,9 +38,22 @@ class RevertProcessTest {
     }
 
     @Test
-    void nothingLoadedIsReportedReverted() {
+    void nothingInSysfsIsUnloadedAndNothingLoadedIsReportedReverted() {
         RevertProcess p = RevertProcess.start().evolve(new KernelSeen(LivepatchState.absent(), T0), POLICY);
+        assertInstanceOf(Step.Unload.class, p.decide(T0));
+        p = p.evolve(new Observation.Refused("ENOENT", "not loaded", T0), POLICY);
         assertInstanceOf(Step.ReportReverted.class, p.decide(T0));
+    }
+
+    @Test
+    void theKernelFreesTheLivepatchAfterItsUnpatchingTransition() {
+        RevertProcess p = RevertProcess.start().evolve(new KernelSeen(LivepatchState.settled(true), T0), POLICY)
+                .evolve(new Observation.Done(T0), POLICY);
+        Instant t1 = T0.plus(POLICY.pollInterval());
+        p = p.evolve(new KernelSeen(LivepatchState.absent(), t1), POLICY);
+        assertInstanceOf(Step.Unload.class, p.decide(t1));
+        p = p.evolve(new Observation.Done(t1), POLICY);
+        assertInstanceOf(Step.ReportReverted.class, p.decide(t1));
     }
 
     @Test
