@@ -8,10 +8,11 @@ import java.util.Map;
  * KHP_LEDGER_HTTP_HOST (address other instances reach this one at, default 127.0.0.1),
  * KHP_LEDGER_HTTP_PORT (default 8083, 0 = any free port), KHP_LEDGER_STATE_DIR (default
  * ~/.local/state/khp/ledger-PORT), KHP_LEDGER_STANDBY_REPLICAS (default 0), KHP_LEDGER_THREADS
- * (default 1), KHP_LEDGER_COMMIT_MS (default 100).
+ * (default 1), KHP_LEDGER_COMMIT_MS (default 100), KHP_LEDGER_INSTANCE_ID (static group membership:
+ * a restarted instance takes its partitions back at once; default none).
  */
 public record LedgerConfig(String applicationId, String httpHost, int httpPort, Path stateDir, int standbyReplicas,
-        int threads, long commitIntervalMs) {
+        int threads, long commitIntervalMs, String instanceId) {
 
     public static LedgerConfig fromEnvironment() {
         return from(System.getenv());
@@ -26,22 +27,23 @@ public record LedgerConfig(String applicationId, String httpHost, int httpPort, 
                 env.getOrDefault("KHP_LEDGER_HTTP_HOST", "127.0.0.1"), port, state,
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_STANDBY_REPLICAS", "0")),
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", "1")),
-                Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "100")));
+                Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "100")),
+                env.get("KHP_LEDGER_INSTANCE_ID"));
     }
 
     public LedgerConfig withHttpPort(int port) {
-        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs);
+        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId);
     }
 
     public LedgerConfig withStateDir(Path dir) {
-        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs);
+        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs, instanceId);
     }
 
     public LedgerConfig withApplicationId(String id) {
-        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs);
+        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId);
     }
 
     public LedgerConfig withStandbyReplicas(int n) {
-        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs);
+        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs, instanceId);
     }
 }
