@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,9 @@ static void serve(const struct ctx *c, int in, int out)
 		buf_add(&reply, "\n", 1);
 		if (write_all(out, reply.p, reply.len))
 			break;
+		/* as PID 1 of a guest we inherit orphans: reap them */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 	}
 	buf_free(&reply);
 	buf_free(&r.b);
