@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
 #define KHP_PROTOCOL_VERSION	1
 #define KHP_MAX_LINE		(16u * 1024 * 1024)
 #define KHP_MAX_CAPTURE		(1024 * 1024)

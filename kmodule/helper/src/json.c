@@ -222,14 +222,30 @@ static int parse_string(struct parser *p, char **out, size_t *outlen)
 			return perr(p, "unterminated string");
 		}
 		switch (p->s[p->pos++]) {
-		case '"': buf_add(&b, "\"", 1); break;
-		case '\\': buf_add(&b, "\\", 1); break;
-		case '/': buf_add(&b, "/", 1); break;
-		case 'b': buf_add(&b, "\b", 1); break;
-		case 'f': buf_add(&b, "\f", 1); break;
-		case 'n': buf_add(&b, "\n", 1); break;
-		case 'r': buf_add(&b, "\r", 1); break;
-		case 't': buf_add(&b, "\t", 1); break;
+		case '"':
+			buf_add(&b, "\"", 1);
+			break;
+		case '\\':
+			buf_add(&b, "\\", 1);
+			break;
+		case '/':
+			buf_add(&b, "/", 1);
+			break;
+		case 'b':
+			buf_add(&b, "\b", 1);
+			break;
+		case 'f':
+			buf_add(&b, "\f", 1);
+			break;
+		case 'n':
+			buf_add(&b, "\n", 1);
+			break;
+		case 'r':
+			buf_add(&b, "\r", 1);
+			break;
+		case 't':
+			buf_add(&b, "\t", 1);
+			break;
 		case 'u': {
 			unsigned int cp, lo;
 
@@ -519,11 +535,26 @@ void json_escape(struct buf *b, const char *str, size_t len)
 		if (i >= len)
 			break;
 		switch (s[i]) {
-		case '"': buf_puts(b, "\\\""); i++; continue;
-		case '\\': buf_puts(b, "\\\\"); i++; continue;
-		case '\n': buf_puts(b, "\\n"); i++; continue;
-		case '\r': buf_puts(b, "\\r"); i++; continue;
-		case '\t': buf_puts(b, "\\t"); i++; continue;
+		case '"':
+			buf_puts(b, "\\\"");
+			i++;
+			continue;
+		case '\\':
+			buf_puts(b, "\\\\");
+			i++;
+			continue;
+		case '\n':
+			buf_puts(b, "\\n");
+			i++;
+			continue;
+		case '\r':
+			buf_puts(b, "\\r");
+			i++;
+			continue;
+		case '\t':
+			buf_puts(b, "\\t");
+			i++;
+			continue;
 		}
 		if (s[i] < 0x20) {
 			buf_printf(b, "\\u%04x", s[i]);
@@ -583,10 +614,26 @@ static void jw_close(struct jw *w, char c)
 		w->depth--;
 }
 
-void jw_obj(struct jw *w) { jw_open(w, '{'); }
-void jw_obj_end(struct jw *w) { jw_close(w, '}'); }
-void jw_arr(struct jw *w) { jw_open(w, '['); }
-void jw_arr_end(struct jw *w) { jw_close(w, ']'); }
+void jw_obj(struct jw *w)
+{
+	jw_open(w, '{');
+}
+
+void jw_obj_end(struct jw *w)
+{
+	jw_close(w, '}');
+}
+
+void jw_arr(struct jw *w)
+{
+	jw_open(w, '[');
+}
+
+void jw_arr_end(struct jw *w)
+{
+	jw_close(w, ']');
+}
+
 
 void jw_key(struct jw *w, const char *key)
 {

@@ -265,6 +265,11 @@ static int call(int fd, struct reader *r, const char *req, size_t len,
 	int ret = 2;
 
 	buf_init(&line);
+	if (len > KHP_MAX_LINE) {
+		fprintf(stderr, "khp-helper: request longer than %u bytes\n",
+			KHP_MAX_LINE);
+		return 1;
+	}
 	if (json_parse(req, len, &q, perr, sizeof(perr)) || q.type != J_OBJ) {
 		/* let the helper answer bad input itself */
 		json_free(&q);
@@ -328,17 +333,11 @@ static int call(int fd, struct reader *r, const char *req, size_t len,
 			reader_consume(r);
 			continue;	/* noise on the line */
 		}
-		if (id && !same_id(id, json_get(&rep, "id")) &&
-		    json_get(&rep, "id") && json_get(&rep, "id")->type != J_NULL) {
-			json_free(&rep);
-			reader_consume(r);
-			continue;	/* a reply meant for someone else */
-		}
-		if (id && (!json_get(&rep, "id") ||
-			   json_get(&rep, "id")->type == J_NULL) &&
-		    q.type == J_OBJ) {
-			/* an id-less error for a request we sent with an id:
-			 * garbage from an earlier client */
+		if (id && !same_id(id, json_get(&rep, "id"))) {
+			/*
+			 * a reply to someone else, or an id-less error about
+			 * garbage an earlier client left on the line
+			 */
 			json_free(&rep);
 			reader_consume(r);
 			continue;
@@ -449,18 +448,42 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (o) {
-		case 't': tty = optarg; break;
-		case 'i': c.host_id = optarg; break;
-		case 'f': c.host_id_file = optarg; break;
-		case 'x': c.allow_exec = true; break;
-		case 'P': c.proc = optarg; break;
-		case 'S': c.sys = optarg; break;
-		case 'D': c.dev = optarg; break;
-		case 'c': sock = optarg; break;
-		case 'l': listen_path = optarg; break;
-		case 'T': timeout = atof(optarg); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 't':
+			tty = optarg;
+			break;
+		case 'i':
+			c.host_id = optarg;
+			break;
+		case 'f':
+			c.host_id_file = optarg;
+			break;
+		case 'x':
+			c.allow_exec = true;
+			break;
+		case 'P':
+			c.proc = optarg;
+			break;
+		case 'S':
+			c.sys = optarg;
+			break;
+		case 'D':
+			c.dev = optarg;
+			break;
+		case 'c':
+			sock = optarg;
+			break;
+		case 'l':
+			listen_path = optarg;
+			break;
+		case 'T':
+			timeout = atof(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -117,10 +117,10 @@ void handle_line(const struct ctx *c, const char *line, size_t len,
 		json_free(&req);
 		return;
 	}
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		if (!strcmp(op->str, ops[i].name))
 			break;
-	if (i == sizeof(ops) / sizeof(ops[0])) {
+	if (i == ARRAY_SIZE(ops)) {
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "unknown op '%.64s'", op->str);

@@ -181,7 +181,7 @@ static void test_json_parse_errors(void **state)
 	char err[128];
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (!json_parse(bad[i], strlen(bad[i]), &v, err, sizeof(err)))
 			fail_msg("accepted bad JSON: %s", bad[i]);
 		assert_true(strstr(err, "offset") != NULL);
@@ -269,7 +269,7 @@ static void test_base64_rejects(void **state)
 	unsigned char *out;
 	size_t i, n;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		if (!base64_decode(bad[i], strlen(bad[i]), &out, &n))
 			fail_msg("accepted bad base64: %s", bad[i]);
 }
@@ -387,7 +387,7 @@ static void test_kallsyms_parse_line(void **state)
 
 static void test_kallsyms_resolve_sympos(void **state)
 {
-	const char *names[] = { "dup_local", "khp_stall_sleep" };
+	static const char *const names[] = { "dup_local", "khp_stall_sleep" };
 	struct ksym_set set = { 0 };
 	const struct ksym *k;
 	size_t n;
