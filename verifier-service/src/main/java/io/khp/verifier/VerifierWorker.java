@@ -52,6 +52,7 @@ final class VerifierWorker implements Runnable, AutoCloseable {
     private final EventConsumer lifecycle;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
     VerifierWorker(String name, ClientSettings client, String groupId, RunPreVerifier verifier, Clock clock) {
         this.name = name;
@@ -75,10 +76,19 @@ final class VerifierWorker implements Runnable, AutoCloseable {
             lifecycle.subscribe(List.of(Topics.HOST_LIFECYCLE.name()));
             LOG.info("{}: manifests loaded, answering captures", name);
             while (running.get()) {
-                pollBuilds(Duration.ofMillis(20));
-                lifecycle.pollOnce(Duration.ofMillis(200));
-                publish(verifier.expire(clock.instant()));
-                waiting.set(verifier.waitingCount());
+                try {
+                    pollBuilds(Duration.ofMillis(20));
+                    lifecycle.pollOnce(Duration.ofMillis(200));
+                    publish(verifier.expire(clock.instant()));
+                    waiting.set(verifier.waitingCount());
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // e.g. the broker unreachable while publishing: read what was not committed again
+                    LOG.error("{}: iteration failed, rewinding to the committed offsets: {}", name, e.getMessage(), e);
+                    failures.incrementAndGet();
+                    rewind();
+                }
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -99,6 +109,26 @@ final class VerifierWorker implements Runnable, AutoCloseable {
 
     int waitingCaptures() {
         return waiting.get();
+    }
+
+    /** Back to the last committed offsets of the lifecycle topic; captures answered already are not answered again. */
+    private void rewind() {
+        try {
+            var assigned = lifecycleConsumer.assignment();
+            var committed = lifecycleConsumer.committed(assigned);
+            for (TopicPartition tp : assigned) {
+                var offset = committed.get(tp);
+                if (offset == null) {
+                    lifecycleConsumer.seekToBeginning(List.of(tp));
+                } else {
+                    lifecycleConsumer.seek(tp, offset.offset());
+                }
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.error("{}: cannot rewind yet: {}", name, e.getMessage());
+        }
     }
 
     /** Reads khp.builds up to where it ended at start, so known patches are answered at once. */
