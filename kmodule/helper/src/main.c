@@ -47,7 +47,7 @@ static int read_line_fd(struct reader *r, char **line, size_t *len)
 		if (nl) {
 			size_t l = nl - r->b.p;
 
-			if (r->discarding) {
+			if (r->discarding || l > KHP_MAX_LINE) {
 				memmove(r->b.p, nl + 1, r->b.len - l - 1);
 				r->b.len -= l + 1;
 				r->scanned = 0;
