@@ -405,8 +405,9 @@ static void check_unknown_sections(struct context *ctx)
 	for (i = 1; i < post->nsecs; i++) {
 		struct section *s = &post->secs[i];
 
+		/* data pointing at old code is fine: the old code is redirected */
 		if (s->include || !(s->sh.sh_flags & SHF_ALLOC) || is_known_special(s->name) ||
-		    is_text_section(s) || starts(s->name, ".discard") ||
+		    is_text_section(s) || is_data_section(s) || starts(s->name, ".discard") ||
 		    !strcmp(s->name, ".eh_frame") ||
 		    starts(s->name, "___ksymtab") || starts(s->name, "__ksymtab") ||
 		    starts(s->name, "__kcrctab") || starts(s->name, ".initcall") ||

@@ -469,6 +469,24 @@ static void test_linkable_and_finalize(void)
 		    mangled) == 2);
 }
 
+/* A changed function referenced from ops tables: the tables keep pointing at the old code. */
+static void test_function_in_ops_table(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+	GElf_Shdr sh;
+
+	run_case(&r, "fptr", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, "(.changed | map(.symbol)) == [\"handler\"] and .unsupported == []"));
+	CHECK(view_open(&v, r.out));
+	CHECK(symbol(&v, "khp_new_handler", &s) && s.st_shndx != SHN_UNDEF);
+	CHECK(!symbol(&v, "my_ops", &s) && !symbol(&v, "rw_ops", &s));
+	CHECK(!section(&v, ".rodata.my_ops", &sh) && !section(&v, ".data.rw_ops", &sh));
+	view_close(&v);
+}
+
 static void expect_refusal(const char *name, const char *reason)
 {
 	struct run r;
@@ -652,6 +670,7 @@ int main(int argc, char **argv)
 		{ "exported vs klp relocations (vmlinux)", test_exported_and_klp_relocations_vmlinux },
 		{ "exported vs klp relocations (module)", test_exported_and_klp_relocations_module },
 		{ "string literal carried", test_string_literal_carried },
+		{ "function referenced from ops tables", test_function_in_ops_table },
 		{ "--linkable object, ld -r, --finalize", test_linkable_and_finalize },
 		{ "refuse changed global initial value", test_refuse_global_init },
 		{ "refuse __init change", test_refuse_init },
