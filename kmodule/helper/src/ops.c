@@ -672,7 +672,7 @@ int op_exec(const struct ctx *c, const struct jval *req, struct jw *w,
 	const struct jval *cmd = json_get(req, "cmd");
 	int out[2], errp[2], status = 0, nopen = 2;
 	struct buf bo, be;
-	bool truncated = false, timed_out = false;
+	bool truncated = false, timed_out = false, exited = false;
 	double deadline;
 	long timeout;
 	pid_t pid;
@@ -723,25 +723,42 @@ int op_exec(const struct ctx *c, const struct jval *req, struct jw *w,
 		};
 		char chunk[4096];
 		double left = deadline - now_sec();
-		int i, r;
+		int i, r, wait_ms;
 
-		if (left <= 0) {
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			/*
+			 * The shell is gone: take what its pipes hold, but do
+			 * not wait for background children keeping them open.
+			 */
+			exited = true;
+			if (out[0] >= 0)
+				fcntl(out[0], F_SETFL, O_NONBLOCK);
+			if (errp[0] >= 0)
+				fcntl(errp[0], F_SETFL, O_NONBLOCK);
+		}
+		if (left <= 0 && !exited) {
 			timed_out = true;
 			kill(-pid, SIGKILL);
 			break;
 		}
-		r = poll(p, 2, (int)(left * 1000) + 1);
+		wait_ms = exited ? 0 : left > 0.1 ? 100 : (int)(left * 1000) + 1;
+		r = poll(p, 2, wait_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0 && exited)
+			break;
 		for (i = 0; i < 2; i++) {
 			struct buf *b = i ? &be : &bo;
 			ssize_t n;
 
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (p[i].fd < 0 ||
+			    !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			n = read(p[i].fd, chunk, sizeof(chunk));
+			if (n < 0 && errno == EAGAIN && !exited)
+				continue;
 			if (n <= 0) {
-				close(i ? errp[0] : out[0]);
+				close(p[i].fd);
 				if (i)
 					errp[0] = -1;
 				else
@@ -760,8 +777,9 @@ int op_exec(const struct ctx *c, const struct jval *req, struct jw *w,
 		close(out[0]);
 	if (errp[0] >= 0)
 		close(errp[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!exited)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	jw_obj(w);
 	jw_key(w, "status");
 	if (WIFEXITED(status))

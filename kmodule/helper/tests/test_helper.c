@@ -755,6 +755,18 @@ static void test_exec_when_allowed(void **state)
 	assert_false(bool_at(&rep, "result.timed_out"));
 	json_free(&rep);
 
+	/* the shell's exit ends the call even if a background child holds stdout */
+	rep = call(&c, "{\"id\":3,\"op\":\"exec\",\"cmd\":\"sleep 20 & echo started\",\"timeout\":10}");
+	assert_false(bool_at(&rep, "result.timed_out"));
+	assert_true(num_at(&rep, "result.status") == 0);
+	assert_string_equal(str_at(&rep, "result.stdout"), "started\n");
+	json_free(&rep);
+
+	rep = call(&c, "{\"id\":4,\"op\":\"exec\",\"cmd\":\"head -c 300000 /dev/zero | tr '\\\\0' x\"}");
+	assert_int_equal(path_get(&rep, "result.stdout")->len, 300000);
+	assert_false(bool_at(&rep, "result.truncated"));
+	json_free(&rep);
+
 	rep = call(&c, "{\"id\":2,\"op\":\"exec\",\"cmd\":\"exec sleep 30\",\"timeout\":1}");
 	assert_true(bool_at(&rep, "result.timed_out"));
 	assert_true(num_at(&rep, "result.signal") == 9);
