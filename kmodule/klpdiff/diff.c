@@ -161,6 +161,25 @@ static void assign_keys(struct object *obj)
 	}
 }
 
+static bool range_equal(struct section *sa, uint64_t a0, struct section *sb, uint64_t b0,
+			uint64_t size);
+
+static size_t key_count(struct object *obj, const char *key)
+{
+	size_t i, n = 0;
+
+	for (i = 1; i < obj->nsyms; i++)
+		if (obj->syms[i].key && !strcmp(obj->syms[i].key, key))
+			n++;
+	return n;
+}
+
+static bool same_content(struct symbol *a, struct symbol *b)
+{
+	return a->sym.st_size == b->sym.st_size && a->sec && b->sec &&
+	       range_equal(a->sec, a->sym.st_value, b->sec, b->sym.st_value, a->sym.st_size);
+}
+
 static bool intersect(char **a, size_t na, char **b, size_t nb)
 {
 	size_t i, j;
@@ -180,26 +199,38 @@ void correlate(struct context *ctx)
 	assign_keys(pre);
 	assign_keys(post);
 
+	/*
+	 * Functions and objects by key. When a key is ambiguous (foo.constprop.0 and
+	 * foo.constprop.1), only identical names are paired: pairing two different clones would
+	 * patch one with the body of the other.
+	 */
 	for (i = 1; i < post->nsyms; i++) {
 		struct symbol *b = &post->syms[i];
+		bool ambiguous;
 
 		if (!b->key || b->key[0] == 'L' || b->key[0] == 'U')
 			continue;
+		ambiguous = key_count(post, b->key) > 1 || key_count(pre, b->key) > 1;
 		for (j = 1; j < pre->nsyms; j++) {
 			struct symbol *a = &pre->syms[j];
 
-			if (a->key && !a->twin && !strcmp(a->key, b->key)) {
-				a->twin = b;
-				b->twin = a;
-				break;
-			}
+			if (!a->key || a->twin || strcmp(a->key, b->key))
+				continue;
+			if (ambiguous && strcmp(a->name, b->name))
+				continue;
+			a->twin = b;
+			b->twin = a;
+			break;
 		}
 	}
-	/* Static locals: same base name, referenced by a common function. */
+	/*
+	 * Static locals: same base name, referenced by a common function. Among several
+	 * candidates the one with the same content wins; without one, none is paired.
+	 */
 	for (i = 1; i < post->nsyms; i++) {
-		struct symbol *b = &post->syms[i];
+		struct symbol *b = &post->syms[i], *pick = NULL, *equal = NULL;
 		char **rb;
-		size_t nrb;
+		size_t nrb, ncand = 0;
 
 		if (!b->key || b->key[0] != 'L')
 			continue;
@@ -213,10 +244,19 @@ void correlate(struct context *ctx)
 				continue;
 			nra = referrers(pre, a, &ra);
 			if ((!nra && !nrb) || intersect(ra, nra, rb, nrb)) {
-				a->twin = b;
-				b->twin = a;
-				break;
+				ncand++;
+				pick = a;
+				if (!equal && same_content(a, b))
+					equal = a;
 			}
+		}
+		if (equal)
+			pick = equal;
+		else if (ncand != 1)
+			pick = NULL;
+		if (pick) {
+			pick->twin = b;
+			b->twin = pick;
 		}
 	}
 }

@@ -331,6 +331,54 @@ static void test_static_local_refers_to_original(void)
 	view_close(&v);
 }
 
+/* The int value of data symbol @name in the object at @path; -1 when absent. */
+static long int_value(const char *path, const char *name)
+{
+	struct elfview v;
+	GElf_Sym s;
+	long val = -1;
+
+	if (!view_open(&v, path))
+		return -1;
+	if (symbol(&v, name, &s) && s.st_shndx != SHN_UNDEF && s.st_size == 4) {
+		Elf_Data *d = elf_getdata(elf_getscn(v.elf, s.st_shndx), NULL);
+		int x;
+
+		memcpy(&x, (char *)d->d_buf + s.st_value, 4);
+		val = x;
+	}
+	view_close(&v);
+	return val;
+}
+
+/* Three same-named statics in one function, one added: paired by content, never crossed. */
+static void test_static_locals_paired_by_content(void)
+{
+	struct run r;
+	char cmd[8400], line[256];
+	FILE *f;
+	int pairs = 0;
+
+	run_case(&r, "staticdup", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	snprintf(cmd, sizeof(cmd), "jq -r '.staticLocals[] | .pre + \" \" + .post' %s", r.report);
+	f = popen(cmd, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char pre[128], post[128];
+
+		if (sscanf(line, "%127s %127s", pre, post) != 2)
+			continue;
+		pairs++;
+		CHECK(int_value(r.pre, pre) > 0 && int_value(r.pre, pre) == int_value(r.post, post));
+	}
+	if (f)
+		pclose(f);
+	CHECK(pairs == 2);
+	/* the new static (33) is carried as new data */
+	snprintf(cmd, sizeof(cmd), "readelf -x .data.n.2 %s | grep -q '21000000'", r.out);
+	CHECK(shell("%s", cmd) == 0);
+}
+
 static void check_klp_section(struct elfview *v, const char *name, const char *target)
 {
 	GElf_Shdr sh, th;
@@ -667,6 +715,7 @@ int main(int argc, char **argv)
 		{ "preBytes and fentry wildcard", test_prebytes_and_fentry_wildcard },
 		{ "new and removed functions", test_new_and_removed },
 		{ "static local refers to the original", test_static_local_refers_to_original },
+		{ "same-named static locals paired by content", test_static_locals_paired_by_content },
 		{ "exported vs klp relocations (vmlinux)", test_exported_and_klp_relocations_vmlinux },
 		{ "exported vs klp relocations (module)", test_exported_and_klp_relocations_module },
 		{ "string literal carried", test_string_literal_carried },

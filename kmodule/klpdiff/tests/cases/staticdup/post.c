@@ -1,0 +1,17 @@
+#define noinline __attribute__((noinline))
+extern void consume(int *);
+noinline void blocks(int x)
+{
+	if (x & 4) {
+		static int n = 33;
+		consume(&n);
+	}
+	if (x & 1) {
+		static int n = 11;
+		consume(&n);
+	}
+	if (x & 2) {
+		static int n = 22;
+		consume(&n);
+	}
+}
