@@ -266,4 +266,35 @@ class SimFleetOnBrokerTest {
             System.out.printf("restart: %d of 20 hosts had Applied before the restart%n", appliedBefore);
         }
     }
+
+    @Test
+    void aHostThatRebootsDuringTheTransitionIsPatchedAgainAndReportedWithItsNewBoot() throws Exception {
+        String prefix = "reboot-" + UUID.randomUUID().toString().substring(0, 8);
+        String patch = "patch-" + prefix;
+        SimulatedFleet fleet = new SimulatedFleet(prefix, 1, FIXTURE,
+                new TransitionModel(Duration.ofMillis(2000), 0.01, 0, Duration.ofMillis(50)), Clock.systemUTC(), 13);
+        SimulatedHost host = fleet.hosts().get(0);
+        String bootBefore = host.report().getBootId();
+        ArtifactRef ref = publishModule(patch);
+        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_REPORTS.name()),
+                h -> h.startsWith(prefix), SimFleetOnBrokerTest::verify);
+                AgentRuntime agent = agent(prefix, fleet.hosts(), 1,
+                        POLICY.withWaits(Duration.ofSeconds(15), Duration.ofSeconds(60)))) {
+            assertTrue(agent.awaitStarted(Duration.ofSeconds(60)));
+            bus.command(Commands.apply(host.hostId(), patch, MODULE, ref, CAPTURES));
+            assertTrue(EventLog.await(Duration.ofSeconds(30), () -> host.loads() == 1));
+            assertEquals(1, fleet.rebootSome(1.0));
+            assertTrue(EventLog.await(Duration.ofSeconds(60), () -> log.count(host.hostId(), "Applied") == 1),
+                    () -> "events: " + log.typesOf(host.hostId()));
+            List<ApplyAttempted> attempts = log.of(host.hostId()).stream()
+                    .filter(e -> e.getPayload() instanceof ApplyAttempted).map(e -> (ApplyAttempted) e.getPayload()).toList();
+            assertEquals(List.of(ApplyOutcome.LOAD_ERROR, ApplyOutcome.APPLIED),
+                    attempts.stream().map(ApplyAttempted::getOutcome).toList());
+            assertEquals(2, host.loads());
+            assertTrue(EventLog.await(Duration.ofSeconds(30), () -> log.of(host.hostId()).stream()
+                    .anyMatch(e -> e.getPayload() instanceof HostReported r && !r.getBootId().equals(bootBefore)
+                            && r.getLivepatches().stream().anyMatch(p -> p.getName().equals(MODULE) && p.getEnabled()))),
+                    "the host is reported after its reboot with the patch applied again");
+        }
+    }
 }

@@ -1,0 +1,111 @@
+package io.khp.agent.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.khp.agent.core.LivepatchState;
+import io.khp.events.HostReported;
+import io.khp.events.LockdownMode;
+
+/**
+ * The local backend against the real khp-helper binary over stdin/stdout, pointed at fixture
+ * /proc and /sys trees (the helper's --proc/--sys roots), so that it runs without root or a Debian kernel.
+ */
+class HelperProcessBackendTest {
+
+    static Path helper;
+
+    @BeforeAll
+    static void build() throws IOException, InterruptedException {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Process make = new ProcessBuilder("make", "-s", "-C", root.resolve("kmodule/helper").toString(), "all")
+                .redirectErrorStream(true).start();
+        String out = new String(make.getInputStream().readAllBytes());
+        assertTrue(make.waitFor(300, TimeUnit.SECONDS) && make.exitValue() == 0, "building khp-helper failed:\n" + out);
+        helper = root.resolve("kmodule/helper/build/khp-helper");
+    }
+
+    static Path fixture(Path dir) throws IOException {
+        Path proc = dir.resolve("proc");
+        Files.createDirectories(proc.resolve("sys/kernel/random"));
+        Files.writeString(proc.resolve("sys/kernel/osrelease"), "6.1.0-99-cloud-amd64\n");
+        Files.writeString(proc.resolve("sys/kernel/hostname"), "fixture-host\n");
+        Files.writeString(proc.resolve("sys/kernel/random/boot_id"), "0b1c2d3e-0000-4000-8000-000000000001\n");
+        Files.writeString(proc.resolve("version"), "Linux version 6.1.0-99-cloud-amd64 (debian-kernel@lists.debian.org)"
+                + " #1 SMP PREEMPT_DYNAMIC Debian 6.1.999-1 (2026-11-01)\n");
+        Files.writeString(proc.resolve("uptime"), "1234.56 789.00\n");
+        Path lp = dir.resolve("sys/kernel/livepatch/khp_lp_one");
+        Files.createDirectories(lp.resolve("vmlinux"));
+        Files.writeString(lp.resolve("enabled"), "1\n");
+        Files.writeString(lp.resolve("transition"), "0\n");
+        Files.createDirectories(dir.resolve("dev"));
+        return dir;
+    }
+
+    static HelperProcessBackend backend(Path dir) {
+        return new HelperProcessBackend("local-1", helper, List.of("--proc", dir.resolve("proc").toString(),
+                "--sys", dir.resolve("sys").toString(), "--dev", dir.resolve("dev").toString()), Duration.ofSeconds(20));
+    }
+
+    @Test
+    void reportsTheKernelAndItsLivepatches(@TempDir Path dir) throws Exception {
+        try (HelperProcessBackend b = backend(fixture(dir))) {
+            HostReported r = b.report();
+            assertEquals("6.1.0-99-cloud-amd64", r.getKernel().getRelease());
+            assertEquals("cloud-amd64", r.getKernel().getFlavour());
+            assertEquals("6.1.999-1", r.getKernel().getSourceVersion());
+            assertEquals("fixture-host", r.getHostname());
+            assertEquals(1234, r.getUptimeSeconds());
+            assertEquals(LockdownMode.NONE, r.getLockdown());
+            assertEquals(1, r.getLivepatches().size());
+            assertEquals("khp_lp_one", r.getLivepatches().get(0).getName());
+            assertTrue(r.getLivepatches().get(0).getEnabled());
+            assertEquals(List.of("vmlinux"), r.getLivepatches().get(0).getObjects());
+        }
+    }
+
+    @Test
+    void statusAndDisableGoThroughSysfs(@TempDir Path dir) throws Exception {
+        try (HelperProcessBackend b = backend(fixture(dir))) {
+            assertEquals(LivepatchState.settled(true), b.status("khp_lp_one"));
+            assertFalse(b.status("khp_not_there").present());
+            b.disable("khp_lp_one");
+            assertEquals("0", Files.readString(dir.resolve("sys/kernel/livepatch/khp_lp_one/enabled")).strip());
+            BackendException missing = assertThrows(BackendException.class, () -> b.disable("khp_not_there"));
+            assertEquals("NOT_FOUND", missing.code());
+        }
+    }
+
+    @Test
+    void errorsKeepTheirCodeAndTheHelperKeepsServing(@TempDir Path dir) throws Exception {
+        try (HelperProcessBackend b = backend(fixture(dir))) {
+            BackendException bad = assertThrows(BackendException.class, () -> b.load("khp_lp_one", "not an ELF".getBytes()));
+            assertFalse(bad.transport(), bad.getMessage());
+            // signal/force are not in protocol version 1: the helper says so and the agent goes on without them
+            BackendException signal = assertThrows(BackendException.class, () -> b.signal("khp_lp_one"));
+            assertEquals("UNKNOWN_OP", signal.code());
+            assertEquals(LivepatchState.settled(true), b.status("khp_lp_one"));
+        }
+    }
+
+    @Test
+    void aHelperThatIsGoneIsATransportError(@TempDir Path dir) throws Exception {
+        HelperProcessBackend b = new HelperProcessBackend("local-2", Path.of("/bin/true"), List.of(), Duration.ofSeconds(5));
+        BackendException e = assertThrows(BackendException.class, b::report);
+        assertTrue(e.transport(), e.getMessage());
+        b.close();
+    }
+}
