@@ -529,6 +529,20 @@ static void mark_static_keys(struct object *obj)
 	}
 }
 
+/* Does @f share its section with another function (code not compiled with -ffunction-sections)? */
+static bool shares_section(const struct symbol *f)
+{
+	size_t i;
+
+	for (i = 0; f->sec && i < f->sec->nsyms; i++) {
+		const struct symbol *o = f->sec->syms[i];
+
+		if (o->type == STT_FUNC && o->sym.st_value != f->sym.st_value)
+			return true;
+	}
+	return false;
+}
+
 void check_patchability(struct context *ctx)
 {
 	struct object *pre = ctx->pre, *post = ctx->post;
@@ -548,6 +562,10 @@ void check_patchability(struct context *ctx)
 					  "init/exit function %s changed", a->name);
 				continue;
 			}
+			if (shares_section(a) || shares_section(b))
+				add_issue(ctx, "UNSUPPORTED_SECTION", a->name, a->sec->name,
+					  "changed function %s shares section %s with other functions",
+					  a->name, a->sec->name);
 			if (!a->parent && !fentry_offset(a, &off))
 				add_issue(ctx, "NO_FENTRY", a->name, a->sec->name,
 					  "changed function %s has no fentry call (notrace or not traceable)",
@@ -586,6 +604,10 @@ void check_patchability(struct context *ctx)
 		if (b->type == STT_FUNC && b->sec && is_init_section(b->sec))
 			add_issue(ctx, "INIT_CHANGED", b->name, b->sec->name,
 				  "new init/exit function %s", b->name);
+		else if (b->type == STT_FUNC && b->sec && shares_section(b))
+			add_issue(ctx, "UNSUPPORTED_SECTION", b->name, b->sec->name,
+				  "new function %s shares section %s with other functions",
+				  b->name, b->sec->name);
 		if (!strncmp(b->name, "__ksymtab_", 10) && b->sec) {
 			bool known = false;
 
