@@ -188,6 +188,13 @@ public final class HostWorker {
             Step step = apply != null ? apply.decide(now, policy) : revert.decide(now);
             LOG.debug("host {}: {} -> {}", hostId(), apply != null ? apply.phase() : revert.phase(), step);
             if (step instanceof Step.Wait w) {
+                if (revert != null && revert.waitingFor() != null && runnableBesides(active)) {
+                    // stack order: this revert waits for patches above it; let the commands behind it run
+                    LOG.info("host {}: revert of {} waits for {} above it", hostId(), active.moduleName(), revert.waitingFor());
+                    active = null;
+                    revert = null;
+                    continue;
+                }
                 sleepUntil(w.until());
                 return;
             }
@@ -213,26 +220,39 @@ public final class HostWorker {
         wake();
     }
 
-    /** Takes the next unfinished command; false when there is none. */
+    /** A revert that must wait because khp patches applied after its patch are still applied. */
+    private boolean blocked(HostHistory.Command c) {
+        return !c.isApply() && !history.above(c.moduleName()).isEmpty();
+    }
+
+    private List<HostHistory.Command> open() {
+        return history.pending().stream().filter(c -> !doneHere.contains(c.event().getEventId())).toList();
+    }
+
+    private boolean runnableBesides(HostHistory.Command current) {
+        return open().stream().anyMatch(c -> c != current && !blocked(c));
+    }
+
+    /** Takes the next unfinished command (blocked reverts last); false when there is none. */
     private boolean next() {
-        for (HostHistory.Command c : history.pending()) {
-            if (doneHere.contains(c.event().getEventId())) {
-                continue;
-            }
-            active = c;
-            if (c.isApply()) {
-                ApplyRequested r = (ApplyRequested) c.event().getPayload();
-                PreRunVerified v = c.verdict();
-                apply = ApplyProcess.resume(r.getForceApproved(), false, c.capturedAt(), v == null ? null : v.getVerdict(),
-                        v == null ? null : v.getReason(), c.attempts(), c.lastOutcome(), policy);
-                LOG.info("host {}: {} {} ({}), from {}", hostId(), "apply", r.getModuleName(), c.event().getPatchId(), apply.phase());
-            } else {
-                revert = RevertProcess.start();
-                LOG.info("host {}: revert {} ({})", hostId(), c.moduleName(), c.event().getPatchId());
-            }
-            return true;
+        List<HostHistory.Command> open = open();
+        HostHistory.Command pick = open.stream().filter(c -> !blocked(c)).findFirst()
+                .orElse(open.isEmpty() ? null : open.get(0));
+        if (pick == null) {
+            return false;
         }
-        return false;
+        active = pick;
+        if (pick.isApply()) {
+            ApplyRequested r = (ApplyRequested) pick.event().getPayload();
+            PreRunVerified v = pick.verdict();
+            apply = ApplyProcess.resume(r.getForceApproved(), false, pick.capturedAt(), v == null ? null : v.getVerdict(),
+                    v == null ? null : v.getReason(), pick.attempts(), pick.lastOutcome(), policy);
+            LOG.info("host {}: apply {} ({}), from {}", hostId(), r.getModuleName(), pick.event().getPatchId(), apply.phase());
+        } else {
+            revert = RevertProcess.start();
+            LOG.info("host {}: revert {} ({})", hostId(), pick.moduleName(), pick.event().getPatchId());
+        }
+        return true;
     }
 
     private void noticeVerdict(Instant now) {

@@ -297,4 +297,37 @@ class SimFleetOnBrokerTest {
                     "the host is reported after its reboot with the patch applied again");
         }
     }
+
+    @Test
+    void revertsFollowTheStackNewestFirst() throws Exception {
+        String prefix = "stack-" + UUID.randomUUID().toString().substring(0, 8);
+        SimulatedFleet fleet = new SimulatedFleet(prefix, 1, FIXTURE, TransitionModel.of(Duration.ofMillis(100), 0),
+                Clock.systemUTC(), 17);
+        SimulatedHost host = fleet.hosts().get(0);
+        String older = "patch-old-" + prefix;
+        String newer = "patch-new-" + prefix;
+        byte[] oldModule = ("old " + prefix).getBytes(StandardCharsets.UTF_8);
+        byte[] newModule = ("new " + prefix).getBytes(StandardCharsets.UTF_8);
+        ArtifactRef oldRef = signer.sign(older, "khp_lp_old", oldModule);
+        ArtifactRef newRef = signer.sign(newer, "khp_lp_new", newModule);
+        bus.artifact(oldRef.getSha256(), oldModule);
+        bus.artifact(newRef.getSha256(), newModule);
+        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name()),
+                h -> h.startsWith(prefix), SimFleetOnBrokerTest::verify);
+                AgentRuntime agent = agent(prefix, fleet.hosts(), 1)) {
+            assertTrue(agent.awaitStarted(Duration.ofSeconds(60)));
+            bus.command(Commands.apply(host.hostId(), older, "khp_lp_old", oldRef, CAPTURES));
+            bus.command(Commands.apply(host.hostId(), newer, "khp_lp_new", newRef, CAPTURES));
+            assertTrue(EventLog.await(Duration.ofSeconds(60), () -> log.count(host.hostId(), "Applied") == 2));
+            // asked in the wrong order: the older patch's revert waits until the newer one is reverted
+            bus.command(Commands.revert(host.hostId(), older, "khp_lp_old"));
+            bus.command(Commands.revert(host.hostId(), newer, "khp_lp_new"));
+            assertTrue(EventLog.await(Duration.ofSeconds(60), () -> log.count(host.hostId(), "Reverted") == 2),
+                    () -> "events: " + log.typesOf(host.hostId()));
+            List<String> revertedOrder = log.of(host.hostId()).stream()
+                    .filter(e -> e.getPayload() instanceof io.khp.events.Reverted).map(e -> e.getPatchId()).toList();
+            assertEquals(List.of(newer, older), revertedOrder);
+            assertTrue(host.report().getLivepatches().isEmpty());
+        }
+    }
 }
