@@ -19,7 +19,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.khp.bus.ClientSettings;
 import io.khp.ledger.api.LedgerApi;
 import io.khp.ledger.api.LogReader;
-import io.khp.ledger.streams.DeadLetterHandler;
 import io.khp.ledger.streams.LedgerTopology;
 
 /** One running ledger instance: the Streams app (exactly_once_v2) and its HTTP API. */
@@ -52,7 +51,6 @@ public final class LedgerApp implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
-        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         if (config.instanceId() != null && !config.instanceId().isBlank()) {

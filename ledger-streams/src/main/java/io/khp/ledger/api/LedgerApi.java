@@ -39,6 +39,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.khp.bus.AvroRecordSerde;
 import io.khp.bus.Events;
 import io.khp.events.KhpEvent;
 import io.khp.ledger.core.FleetReplay;
@@ -58,6 +59,8 @@ public final class LedgerApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DEFAULT_LIMIT = 100;
+    private static final AvroRecordSerde<HostState> HOST_STATE = new AvroRecordSerde<>(HostState.class);
+    private static final AvroRecordSerde<PatchState> PATCH_STATE = new AvroRecordSerde<>(PatchState.class);
 
     private final KafkaStreams streams;
     private final HostInfo self;
@@ -160,7 +163,7 @@ public final class LedgerApi implements AutoCloseable {
             case "patches":
                 if (path.length == 1) {
                     ArrayNode patches = JSON.createArrayNode();
-                    forEach(LedgerTopology.CATALOG_STORE, (String id, PatchState p) -> patches.add(AvroJson.of(p)));
+                    forEach(LedgerTopology.CATALOG_STORE, PATCH_STATE, (String id, PatchState p) -> patches.add(AvroJson.of(p)));
                     return Reply.json(200, JSON.createObjectNode().set("patches", patches));
                 }
                 if (path.length == 2) {
@@ -196,7 +199,7 @@ public final class LedgerApi implements AutoCloseable {
         int limit = intParam(query, "limit", DEFAULT_LIMIT);
         ArrayNode page = JSON.createArrayNode();
         int[] matched = {0};
-        forEach(LedgerTopology.FLEET_STORE, (String id, HostState h) -> {
+        forEach(LedgerTopology.FLEET_STORE, HOST_STATE, (String id, HostState h) -> {
             if (kernel != null && (h.getKernel() == null || !kernel.equals(h.getKernel().getRelease()))) {
                 return;
             }
@@ -238,6 +241,9 @@ public final class LedgerApi implements AutoCloseable {
         ReadOnlyKeyValueStore<String, Object> kv = streams.store(StoreQueryParameters.fromNameAndType(store,
                 QueryableStoreTypes.<String, Object>keyValueStore()));
         Object value = kv.get(key);
+        if (value instanceof byte[] encoded) {
+            value = HOST_STATE.decode(encoded); // the hosts store keeps encoded states
+        }
         if (value == null) {
             return Reply.error(404, "unknown " + ("hosts".equals(store) ? "host " : "patch ") + key);
         }
@@ -256,7 +262,7 @@ public final class LedgerApi implements AutoCloseable {
 
     private Reply rollout(String rolloutId, boolean local) throws Exception {
         String[] patchId = {null};
-        forEach(LedgerTopology.CATALOG_STORE, (String id, PatchState p) -> {
+        forEach(LedgerTopology.CATALOG_STORE, PATCH_STATE, (String id, PatchState p) -> {
             if (p.getRollouts().stream().anyMatch(r -> r.getRolloutId().equals(rolloutId))) {
                 patchId[0] = id;
             }
@@ -337,13 +343,20 @@ public final class LedgerApi implements AutoCloseable {
         void visit(String key, V value);
     }
 
-    private <V> void forEach(String store, Visitor<V> visitor) {
-        ReadOnlyKeyValueStore<String, V> kv = streams.store(StoreQueryParameters.fromNameAndType(store,
-                QueryableStoreTypes.<String, V>keyValueStore()));
-        try (KeyValueIterator<String, V> all = kv.all()) {
+    /** Every readable entry of a global store (they keep encoded states). */
+    private <V extends org.apache.avro.specific.SpecificRecord> void forEach(String store, AvroRecordSerde<V> serde, Visitor<V> visitor) {
+        ReadOnlyKeyValueStore<String, byte[]> kv = streams.store(StoreQueryParameters.fromNameAndType(store,
+                QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        try (KeyValueIterator<String, byte[]> all = kv.all()) {
             while (all.hasNext()) {
                 var entry = all.next();
-                visitor.visit(entry.key, entry.value);
+                V value;
+                try {
+                    value = serde.decode(entry.value);
+                } catch (io.khp.bus.UndecodableEventException e) {
+                    continue;
+                }
+                visitor.visit(entry.key, value);
             }
         }
     }

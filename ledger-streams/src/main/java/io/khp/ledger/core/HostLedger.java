@@ -39,7 +39,7 @@ public final class HostLedger {
      * @param now     the processing time, recorded in rejections
      */
     public static HostStep evolve(HostState current, KhpEvent event, PatchCatalog catalog, long now) {
-        if (current != null && current.getRecentEventIds().contains(event.getEventId())) {
+        if (current != null && current.getRecentEvents().contains(idHash(event.getEventId()))) {
             return new HostStep(current, List.of(), null, true);
         }
         if (event.getPayload() instanceof HostReported report) {
@@ -90,7 +90,7 @@ public final class HostLedger {
     private static HostStep reported(HostState current, KhpEvent event, HostReported report, PatchCatalog catalog) {
         HostState next = current == null
                 ? HostState.newBuilder().setHostId(event.getHostId()).setPatches(new ArrayList<>())
-                        .setObserved(new ArrayList<>()).setRecentEventIds(new ArrayList<>()).build()
+                        .setObserved(new ArrayList<>()).setRecentEvents(new ArrayList<>()).build()
                 : HostState.newBuilder(current).build();
         next.setPatches(new ArrayList<>(next.getPatches()));
         String previousBoot = next.getBootId();
@@ -240,15 +240,32 @@ public final class HostLedger {
     }
 
     private static HostState remember(HostState next, KhpEvent event) {
-        List<String> recent = new ArrayList<>(next.getRecentEventIds());
-        recent.add(event.getEventId());
+        List<Long> recent = new ArrayList<>(next.getRecentEvents());
+        recent.add(idHash(event.getEventId()));
         if (recent.size() > RECENT_EVENT_IDS) {
             recent = new ArrayList<>(recent.subList(recent.size() - RECENT_EVENT_IDS, recent.size()));
         }
-        next.setRecentEventIds(recent);
+        next.setRecentEvents(recent);
         next.setVersion(next.getVersion() + 1);
         next.setLastEventId(event.getEventId());
         return next;
+    }
+
+    /** A 64-bit hash of an event id (the two halves of a UUID, FNV-1a of anything else). */
+    static long idHash(String eventId) {
+        if (eventId.length() == 36 && eventId.charAt(8) == '-') {
+            try {
+                java.util.UUID uuid = java.util.UUID.fromString(eventId);
+                return uuid.getMostSignificantBits() * 31 ^ uuid.getLeastSignificantBits();
+            } catch (IllegalArgumentException e) {
+                // not a UUID after all
+            }
+        }
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return hash;
     }
 
     private static HostStep rejected(HostState current, KhpEvent event, String reason, String state, long now) {

@@ -72,10 +72,14 @@ public final class PatchLedger {
 
     /** Moves one host from its previous to its current state in the patch's host counts. */
     public static PatchState hostChanged(PatchState current, HostPatchChange change) {
-        PatchState next = current == null ? empty(change.getPatchId()) : PatchState.newBuilder(current).build();
+        PatchState base = current == null ? empty(change.getPatchId()) : current;
         if (change.getPrevious() == change.getCurrent()) {
-            return next; // a report of a state, not a change
+            return base; // a report of a state, not a change
         }
+        // only the counts and the time change: the rest is shared with the current state, never mutated
+        PatchState next = new PatchState(base.getPatchId(), base.getName(), base.getBuildStatus(), base.getBuildStage(),
+                base.getBuildFailure(), base.getManifest(), base.getHostCounts(), base.getRollouts(), base.getUpdatedAt(),
+                base.getRecentEventIds());
         Map<String, Integer> counts = new HashMap<>(next.getHostCounts());
         next.setHostCounts(counts);
         if (change.getPrevious() != PatchStatus.UNKNOWN) {

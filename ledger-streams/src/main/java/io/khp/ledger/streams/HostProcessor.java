@@ -30,7 +30,8 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
 
     private ProcessorContext<String, Outbound> context;
-    private KeyValueStore<String, HostState> hosts;
+    /** Host states, encoded: each new state is encoded once for the store and the host-state topic. */
+    private KeyValueStore<String, byte[]> hosts;
     private StorePatchCatalog catalog;
 
     @Override
@@ -56,7 +57,8 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         if (!hostId.equals(event.getHostId())) {
             event = KhpEvent.newBuilder(event).setHostId(hostId).build();
         }
-        HostState current = hosts.get(hostId);
+        byte[] stored = hosts.get(hostId);
+        HostState current = stored == null ? null : HOST.decode(stored);
         HostStep step = HostLedger.evolve(current, event, catalog, now);
         if (step.duplicate()) {
             return;
@@ -66,8 +68,9 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
             reportToRollout(record, current, event);
             return;
         }
-        hosts.put(hostId, step.state());
-        send(record, hostId, Topics.HOST_STATE.name(), HOST.encode(step.state()));
+        byte[] encoded = HOST.encode(step.state());
+        hosts.put(hostId, encoded);
+        send(record, hostId, Topics.HOST_STATE.name(), encoded);
         for (HostPatchChange change : step.changes()) {
             if (change.getPatchId() != null) {
                 context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(CHANGE.encode(change))));

@@ -19,7 +19,6 @@ import io.khp.bus.AvroRecordSerde;
 import io.khp.bus.Topics;
 import io.khp.events.ApplyRequested;
 import io.khp.state.HostPatchChange;
-import io.khp.state.HostState;
 import io.khp.state.PatchState;
 import io.khp.state.RolloutHost;
 
@@ -51,17 +50,17 @@ public final class LedgerTopology {
 
     public static Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addGlobalStore(globalStore(FLEET_STORE, new AvroRecordSerde<>(HostState.class)), Topics.HOST_STATE.name(),
-                Consumed.with(KEY, new AvroRecordSerde<>(HostState.class)).withName("fleet-source"),
-                () -> new GlobalStoreUpdater<>(FLEET_STORE));
-        builder.addGlobalStore(globalStore(CATALOG_STORE, new AvroRecordSerde<>(PatchState.class)), Topics.PATCH_STATE.name(),
-                Consumed.with(KEY, new AvroRecordSerde<>(PatchState.class)).withName("patch-catalog-source"),
-                () -> new GlobalStoreUpdater<>(CATALOG_STORE));
+        // global copies keep the encoded states: only what is looked up gets decoded
+        builder.addGlobalStore(globalStore(FLEET_STORE), Topics.HOST_STATE.name(),
+                Consumed.with(KEY, Serdes.ByteArray()).withName("fleet-source"), () -> new GlobalStoreUpdater<>(FLEET_STORE));
+        builder.addGlobalStore(globalStore(CATALOG_STORE), Topics.PATCH_STATE.name(),
+                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE));
 
-        builder.addStateStore(store(HOSTS_STORE, new AvroRecordSerde<>(HostState.class)));
-        builder.addStateStore(store(PATCHES_STORE, new AvroRecordSerde<>(PatchState.class)));
+        builder.addStateStore(store(HOSTS_STORE, Serdes.ByteArray()));
+        // a few patch keys take every host change: the cache sends one changelog record per key and commit
+        builder.addStateStore(store(PATCHES_STORE, new AvroRecordSerde<>(PatchState.class)).withCachingEnabled());
         builder.addStateStore(store(COMMANDS_STORE, new AvroRecordSerde<>(ApplyRequested.class)));
-        builder.addStateStore(store(ROLLOUT_HOSTS_STORE, new AvroRecordSerde<>(RolloutHost.class)));
+        builder.addStateStore(store(ROLLOUT_HOSTS_STORE, new AvroRecordSerde<>(RolloutHost.class)).withCachingEnabled());
 
         KStream<String, byte[]> hostEvents = builder.stream(
                 List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
@@ -94,7 +93,7 @@ public final class LedgerTopology {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, values);
     }
 
-    private static <V> StoreBuilder<KeyValueStore<String, V>> globalStore(String name, Serde<V> values) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, values).withLoggingDisabled();
+    private static StoreBuilder<KeyValueStore<String, byte[]>> globalStore(String name) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, Serdes.ByteArray()).withLoggingDisabled();
     }
 }

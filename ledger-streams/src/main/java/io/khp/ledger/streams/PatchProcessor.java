@@ -63,6 +63,7 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
     static final Duration PUBLISH_INTERVAL = Duration.ofMillis(200);
 
     private static final AvroRecordSerde<PatchState> PATCH = new AvroRecordSerde<>(PatchState.class);
+    private static final AvroRecordSerde<HostState> HOST = new AvroRecordSerde<>(HostState.class);
     private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
     private static final EventCodec CODEC = EventCodec.instance();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PatchProcessor.class);
@@ -71,7 +72,7 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
     private KeyValueStore<String, PatchState> patches;
     private KeyValueStore<String, ApplyRequested> commands;
     private KeyValueStore<String, RolloutHost> rolloutHosts;
-    private ReadOnlyKeyValueStore<String, HostState> fleet;
+    private ReadOnlyKeyValueStore<String, byte[]> fleet;
     private final Set<String> unpublished = new HashSet<>();
 
     @Override
@@ -146,10 +147,10 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         } else if (RolloutPlanner.invalidWaves(request.getWaves()) != null) {
             refusal = RolloutPlanner.invalidWaves(request.getWaves());
         } else {
-            try (KeyValueIterator<String, HostState> hosts = fleet.all()) {
+            try (KeyValueIterator<String, byte[]> hosts = fleet.all()) {
                 while (hosts.hasNext()) {
-                    KeyValue<String, HostState> host = hosts.next();
-                    if (HostSelectorMatcher.matches(request.getSelector(), host.value)) {
+                    KeyValue<String, byte[]> host = hosts.next();
+                    if (HostSelectorMatcher.matches(request.getSelector(), decodeHost(host.value))) {
                         targeted.add(host.key);
                     }
                 }
@@ -267,6 +268,14 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
             }
         }
         return hosts;
+    }
+
+    private static HostState decodeHost(byte[] encoded) {
+        try {
+            return encoded == null ? null : HOST.decode(encoded);
+        } catch (io.khp.bus.UndecodableEventException e) {
+            return null; // not a host state: matches no selector
+        }
     }
 
     static String rolloutHostKey(String rolloutId, String hostId) {

@@ -5,6 +5,8 @@ import java.util.Optional;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
+import io.khp.bus.AvroRecordSerde;
+import io.khp.bus.UndecodableEventException;
 import io.khp.ledger.core.PatchCatalog;
 import io.khp.ledger.core.PatchFacts;
 import io.khp.state.PatchState;
@@ -12,15 +14,29 @@ import io.khp.state.PatchState;
 /** The patch catalog read from the global copy of khp.patch-state. */
 final class StorePatchCatalog implements PatchCatalog {
 
-    private final ReadOnlyKeyValueStore<String, PatchState> patches;
+    private static final AvroRecordSerde<PatchState> PATCH = new AvroRecordSerde<>(PatchState.class);
 
-    StorePatchCatalog(ReadOnlyKeyValueStore<String, PatchState> patches) {
+    private final ReadOnlyKeyValueStore<String, byte[]> patches;
+
+    StorePatchCatalog(ReadOnlyKeyValueStore<String, byte[]> patches) {
         this.patches = patches;
+    }
+
+    /** Null for a missing or unreadable entry (the catalog is a copy of a topic others could write to). */
+    static PatchState decode(byte[] encoded) {
+        if (encoded == null) {
+            return null;
+        }
+        try {
+            return PATCH.decode(encoded);
+        } catch (UndecodableEventException e) {
+            return null;
+        }
     }
 
     @Override
     public Optional<PatchFacts> facts(String patchId) {
-        PatchState p = patches.get(patchId);
+        PatchState p = decode(patches.get(patchId));
         if (p == null || p.getManifest() == null) {
             return Optional.empty();
         }
@@ -29,10 +45,10 @@ final class StorePatchCatalog implements PatchCatalog {
 
     @Override
     public Optional<String> patchOfModule(String moduleName) {
-        try (KeyValueIterator<String, PatchState> all = patches.all()) {
+        try (KeyValueIterator<String, byte[]> all = patches.all()) {
             while (all.hasNext()) {
-                PatchState p = all.next().value;
-                if (p.getManifest() != null && moduleName.equals(p.getManifest().getModuleName())) {
+                PatchState p = decode(all.next().value);
+                if (p != null && p.getManifest() != null && moduleName.equals(p.getManifest().getModuleName())) {
                     return Optional.of(p.getPatchId());
                 }
             }

@@ -54,7 +54,6 @@ final class LedgerDriver implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "ttd:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         driver = new TopologyTestDriver(LedgerTopology.build(), props);
         for (Topic<?, ?> t : List.of(Topics.HOST_REPORTS, Topics.HOST_LIFECYCLE, Topics.HOST_COMMANDS, Topics.BUILDS, Topics.ROLLOUTS)) {
             inputs.put(t.name(), driver.createInputTopic(t.name(), new StringSerializer(), new ByteArraySerializer()));
@@ -90,8 +89,9 @@ final class LedgerDriver implements AutoCloseable {
     }
 
     HostState host(String id) {
-        KeyValueStore<String, HostState> store = driver.getKeyValueStore(LedgerTopology.HOSTS_STORE);
-        return store.get(id);
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LedgerTopology.HOSTS_STORE);
+        byte[] encoded = store.get(id);
+        return encoded == null ? null : Topics.HOST_STATE.valueSerde().deserializer().deserialize("t", encoded);
     }
 
     PatchState patch(String id) {

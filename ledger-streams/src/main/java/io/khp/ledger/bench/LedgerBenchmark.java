@@ -1,0 +1,267 @@
+package io.khp.ledger.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+import io.khp.bus.ClientSettings;
+import io.khp.bus.EventCodec;
+import io.khp.bus.TopicProvisioner;
+import io.khp.bus.Topics;
+import io.khp.events.KhpEvent;
+import io.khp.ledger.EventTopics;
+import io.khp.ledger.LedgerApp;
+import io.khp.ledger.LedgerConfig;
+
+/**
+ * `khp bench ledger`: replays lifecycle events for a fleet into a fresh broker, measures how fast
+ * the ledger folds them into state (events/s), the freshness of its API (produce → visible in
+ * GET /hosts/{id}) at a fixed offered load, and raw producer throughput for records of the same
+ * size. Args: [events] [hosts] [offered events/s] [freshness seconds].
+ */
+public final class LedgerBenchmark {
+
+    private static final EventCodec CODEC = EventCodec.instance();
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int hosts = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        int rate = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        int freshnessSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        ClientSettings settings = ClientSettings.fromEnvironment();
+        try (Admin admin = Admin.create(settings.common())) {
+            new TopicProvisioner(admin, (short) 1).ensure(Topics.all());
+        }
+        System.out.printf(Locale.ROOT, "ledger benchmark: %,d events for %,d hosts against %s, %d cores%n", events, hosts,
+                settings.bootstrapServers(), Runtime.getRuntime().availableProcessors());
+
+        // 1. the events, produced before the ledger starts
+        int stepsPerHost = (events + hosts - 1) / hosts;
+        long bytes = 0;
+        long produced = 0;
+        long t0 = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-load")) {
+            Instant at = Instant.now();
+            for (int step = 0; step < stepsPerHost && produced < events; step++) {
+                for (int h = 0; h < hosts && produced < events; h++) {
+                    KhpEvent e = LifecycleGenerator.event(h, step, at);
+                    byte[] value = CODEC.encode(e);
+                    bytes += value.length;
+                    producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), value));
+                    produced++;
+                }
+            }
+            producer.flush();
+        }
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        int recordSize = (int) (bytes / produced);
+        System.out.printf(Locale.ROOT, "loaded %,d events (mean %d bytes) in %.1f s (encode + produce: %,.0f events/s)%n",
+                produced, recordSize, loadSeconds, produced / loadSeconds);
+
+        // 2. the ledger folds them
+        Path state = Files.createTempDirectory("khp-ledger-bench");
+        LedgerConfig config = LedgerConfig.fromEnvironment().withApplicationId("khp-ledger-bench-" + System.currentTimeMillis())
+                .withHttpPort(0).withStateDir(state);
+        double ledgerRate;
+        List<Double> latencies;
+        try (LedgerApp ledger = new LedgerApp(settings, config)) {
+            long started = System.nanoTime();
+            ledger.start();
+            while (ledger.streams().state() != KafkaStreams.State.RUNNING) {
+                pause(20);
+            }
+            long running = System.nanoTime();
+            awaitCaughtUp(settings, config.applicationId(), Duration.ofMinutes(30));
+            long caughtUp = System.nanoTime();
+            double foldSeconds = (caughtUp - running) / 1e9;
+            ledgerRate = produced / foldSeconds;
+            System.out.printf(Locale.ROOT, "ledger: started in %.1f s, folded %,d events into state in %.1f s: %,.0f events/s%n",
+                    (running - started) / 1e9, produced, foldSeconds, ledgerRate);
+
+            // 3. freshness at a fixed offered load
+            latencies = freshness(settings, ledger.httpPort(), hosts, stepsPerHost, rate, freshnessSeconds);
+        } finally {
+            try (var files = Files.walk(state)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Collections.sort(latencies);
+        double p50 = percentile(latencies, 0.50);
+        double p99 = percentile(latencies, 0.99);
+        System.out.printf(Locale.ROOT, "freshness at %,d events/s offered: %d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                rate, latencies.size(), p50, p99, latencies.isEmpty() ? 0.0 : latencies.get(latencies.size() - 1));
+
+        // 4. raw producer throughput, same record size
+        double rawRate = rawProducer(settings, produced, recordSize);
+        System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s%n", produced, recordSize, rawRate);
+        System.out.printf(Locale.ROOT, "ratio %.3f%n", ledgerRate / rawRate);
+        System.out.printf(Locale.ROOT, "p99 %.0f%n", p99);
+    }
+
+    private static KafkaProducer<String, byte[]> producer(ClientSettings settings, String id) {
+        Map<String, Object> config = settings.producer(id);
+        config.put("batch.size", 256 * 1024);
+        config.put("linger.ms", 5);
+        config.put("compression.type", "none");
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Waits until the ledger's consumer group has committed every input record. */
+    private static void awaitCaughtUp(ClientSettings settings, String group, Duration timeout) throws Exception {
+        List<String> inputs = List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name());
+        Instant deadline = Instant.now().plus(timeout);
+        try (Admin admin = Admin.create(settings.common())) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new java.util.HashMap<>();
+            for (String t : inputs) {
+                for (int p = 0; p < Topics.HOST_PARTITIONS; p++) {
+                    specs.put(new TopicPartition(t, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+                }
+            }
+            var ends = admin.listOffsets(specs).all().get();
+            while (Instant.now().isBefore(deadline)) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                boolean done = true;
+                for (var end : ends.entrySet()) {
+                    OffsetAndMetadata c = committed.get(end.getKey());
+                    if (end.getValue().offset() > 0 && (c == null || c.offset() < end.getValue().offset())) {
+                        done = false;
+                        break;
+                    }
+                }
+                if (done) {
+                    return;
+                }
+                pause(100);
+            }
+        }
+        throw new IllegalStateException("the ledger did not catch up within " + timeout);
+    }
+
+    /**
+     * Offers events at a fixed rate; every 50th is a sample whose host is polled through the API
+     * until its state's version (events folded) reaches the sample's.
+     */
+    private static List<Double> freshness(ClientSettings settings, int port, int hosts, int firstStep, int rate, int seconds)
+            throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ExecutorService checkers = Executors.newFixedThreadPool(16);
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        int total = rate * seconds;
+        long interval = 1_000_000_000L / rate;
+        Random random = new Random(42);
+        int[] stepOf = new int[hosts];
+        java.util.Arrays.fill(stepOf, firstStep);
+        try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-fresh")) {
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + i * interval;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                int h = random.nextInt(hosts);
+                long version = stepOf[h] + 1L;
+                KhpEvent e = LifecycleGenerator.event(h, stepOf[h]++, Instant.now());
+                long sent = System.nanoTime();
+                producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), CODEC.encode(e)));
+                if (i % 50 == 0) {
+                    String path = "/hosts/" + e.getHostId();
+                    checkers.submit(() -> {
+                        long deadline = sent + TimeUnit.SECONDS.toNanos(30);
+                        while (System.nanoTime() < deadline) {
+                            try {
+                                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                        .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                                if (r.statusCode() == 200 && versionOf(r.body()) >= version) {
+                                    latencies.add((System.nanoTime() - sent) / 1e6);
+                                    return;
+                                }
+                            } catch (Exception ex) {
+                                // not reachable right now: try again
+                            }
+                            pause(2);
+                        }
+                        latencies.add(30_000.0);
+                    });
+                }
+            }
+            producer.flush();
+            double achieved = total / ((System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "offered %,d events in %d s (%,.0f events/s achieved)%n", total, seconds, achieved);
+        }
+        checkers.shutdown();
+        checkers.awaitTermination(2, TimeUnit.MINUTES);
+        return new ArrayList<>(latencies);
+    }
+
+    private static double rawProducer(ClientSettings settings, long records, int size) throws Exception {
+        String topic = "khp-bench-raw-" + System.currentTimeMillis();
+        try (Admin admin = Admin.create(settings.common())) {
+            admin.createTopics(List.of(new NewTopic(topic, Topics.HOST_PARTITIONS, (short) 1))).all().get();
+        }
+        byte[][] values = new byte[64][];
+        Random random = new Random(7);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = new byte[size];
+            random.nextBytes(values[i]);
+        }
+        long t0 = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-raw")) {
+            for (long i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
+            }
+            producer.flush();
+        }
+        double rate = records / ((System.nanoTime() - t0) / 1e9);
+        try (Admin admin = Admin.create(settings.common())) {
+            admin.deleteTopics(List.of(topic)).all().get();
+        }
+        return rate;
+    }
+
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\"version\":(\\d+)");
+
+    /** The version (events folded) of a host state in the API's JSON. */
+    private static long versionOf(String json) {
+        var m = VERSION.matcher(json);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static double percentile(List<Double> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    private static void pause(long millis) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+}
