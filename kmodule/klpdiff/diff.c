@@ -76,11 +76,6 @@ static bool is_static_local(const struct symbol *y)
 	return dot && dot != y->name && isdigit((unsigned char)dot[1]);
 }
 
-bool is_patched_function(const struct symbol *y)
-{
-	return y->type == STT_FUNC && y->sec && !y->parent;
-}
-
 /* Functions of @obj referencing the static local @v, as normalized names. */
 static size_t referrers(struct object *obj, struct symbol *v, char ***out)
 {
@@ -686,7 +681,9 @@ int load_sympos(struct context *ctx, const char *path)
 
 		if (!name || name[0] == '#')
 			continue;
-		if (!pos || (p = strtoul(pos, &end, 10), *end)) {
+		if (pos)
+			p = strtoul(pos, &end, 10);
+		if (!pos || *end) {
 			warnx("%s: bad line for %s", path, name);
 			fclose(f);
 			return -1;

@@ -136,7 +136,6 @@ int load_symvers(struct symvers *sv, const char *path);
 int load_sympos(struct context *ctx, const char *path);
 bool fentry_offset(struct symbol *func, uint64_t *off);
 char *new_name(const struct symbol *sym);
-bool is_patched_function(const struct symbol *sym);
 
 /* output.c */
 void set_linkable(bool on);

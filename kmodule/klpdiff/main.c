@@ -47,17 +47,38 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': pre = optarg; break;
-		case 'b': post = optarg; break;
-		case 'o': ctx.objname = optarg; break;
-		case 's': symvers = optarg; break;
-		case 'w': out = optarg; break;
-		case 'r': report = optarg; break;
-		case 'p': sympos = optarg; break;
-		case 'f': ctx.source_file = optarg; break;
-		case 'l': set_linkable(true); break;
-		case 'F': finalize = optarg; break;
-		default: usage();
+		case 'a':
+			pre = optarg;
+			break;
+		case 'b':
+			post = optarg;
+			break;
+		case 'o':
+			ctx.objname = optarg;
+			break;
+		case 's':
+			symvers = optarg;
+			break;
+		case 'w':
+			out = optarg;
+			break;
+		case 'r':
+			report = optarg;
+			break;
+		case 'p':
+			sympos = optarg;
+			break;
+		case 'f':
+			ctx.source_file = optarg;
+			break;
+		case 'l':
+			set_linkable(true);
+			break;
+		case 'F':
+			finalize = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (finalize) {

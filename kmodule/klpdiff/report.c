@@ -71,8 +71,13 @@ static const struct site_table site_tables[] = {
 	{ ".altinstructions", 12, "ALTERNATIVE" },
 	{ "__jump_table", 16, "JUMP_LABEL" },
 	{ ".static_call_sites", 8, "STATIC_CALL" },
-	{ ".parainstructions", 16, "PARAVIRT" },
-	{ ".ibt_endbr_seal", 4, "ENDBR" },
+	/*
+	 * Paravirt patch sites are rewritten like alternatives (since Linux 6.8 they are
+	 * alternatives); a sealed endbr64 becomes a 4-byte nop. Both are reported with the
+	 * contract's ALTERNATIVE kind: any bytes may be found there.
+	 */
+	{ ".parainstructions", 16, "ALTERNATIVE" },
+	{ ".ibt_endbr_seal", 4, "ALTERNATIVE" },
 };
 
 /* Length of a jmp/call/jcc rel32 or a jump label's jump/nop at @p. */
