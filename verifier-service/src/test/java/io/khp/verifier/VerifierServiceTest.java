@@ -220,6 +220,22 @@ class VerifierServiceTest {
     }
 
     @Test
+    void realCapturesOfBothFlavoursGetTheirVerdictsThroughTheService(TestKafka kafka) throws Exception {
+        Path fixture = Path.of("src/test/resources/fixtures/madvise-len");
+        String patch = unique("patch-madvise");
+        publishBuilt(patch, Patches.signed(patch, io.khp.verifier.fixtures.FixtureFiles.manifest(fixture.resolve("report.json")), keys));
+        KhpEvent amd64 = publishCapture(unique("host-amd64"), patch,
+                io.khp.verifier.fixtures.FixtureFiles.capture(fixture.resolve("capture-amd64.json")));
+        KhpEvent cloud = publishCapture(unique("host-cloud"), patch,
+                io.khp.verifier.fixtures.FixtureFiles.capture(fixture.resolve("capture-cloud-amd64.json")));
+        PreRunVerified onDefault = verdict(answerTo(kafka, amd64));
+        assertEquals(Verdict.MATCH, onDefault.getVerdict(), onDefault.getReason());
+        PreRunVerified onCloud = verdict(answerTo(kafka, cloud));
+        assertEquals(Verdict.MISMATCH, onCloud.getVerdict(), onCloud.getReason());
+        assertEquals(0x11, onCloud.getFunctions().get(0).getFirstDifferenceOffset());
+    }
+
+    @Test
     void aDriftedHostIsAnsweredMismatchAtTheDifferingOffset(TestKafka kafka) throws Exception {
         String patch = unique("patch-drift");
         String host = unique("host");
