@@ -46,6 +46,7 @@ public final class HostWorker {
     private static final Logger LOG = LoggerFactory.getLogger(HostWorker.class);
     private static final int MAX_STEPS_PER_RUN = 200;
     private static final int KERNEL_LOG_CHARS = 4000;
+    private static final int MAX_FAILURES_IN_A_ROW = 5;
 
     private final HostBackend backend;
     private final HostHistory history;
@@ -78,6 +79,7 @@ public final class HostWorker {
     private ScheduledFuture<?> wakeUp;
     private Instant wakeUpAt;
     private ScheduledFuture<?> heartbeat;
+    private int failuresInARow;
 
     public HostWorker(HostBackend backend, AgentSettings settings, LifecycleEvents events, AgentOutput out,
             ArtifactSource artifacts, ArtifactCheck check, Executor pool, ScheduledExecutorService timer, Clock clock) {
@@ -167,8 +169,14 @@ public final class HostWorker {
                 } else if (reportDue) {
                     report(false);
                 }
+                failuresInARow = 0;
             } catch (RuntimeException ex) {
-                LOG.error("host {}: unexpected failure; retrying in {}", hostId(), policy.pollInterval(), ex);
+                failuresInARow++;
+                if (active != null && failuresInARow >= MAX_FAILURES_IN_A_ROW) {
+                    giveUp(ex);
+                } else {
+                    LOG.error("host {}: unexpected failure; retrying in {}", hostId(), policy.pollInterval(), ex);
+                }
                 sleepUntil(clock.instant().plus(policy.pollInterval()));
             }
         }
@@ -218,6 +226,25 @@ public final class HostWorker {
             }
         }
         wake();
+    }
+
+    /** A command the agent keeps failing on (a bug, not the host): recorded as failed so that the host moves on. */
+    private void giveUp(RuntimeException ex) {
+        LOG.error("host {}: giving up on {} after {} failures in a row", hostId(), active.event().getEventId(),
+                failuresInARow, ex);
+        try {
+            if (active.isApply()) {
+                out.lifecycle(events.failed(active.event(), io.khp.events.ApplyFailureReason.AGENT_ERROR,
+                        "the agent failed " + failuresInARow + " times in a row: " + ex, apply == null ? 0 : apply.attempts()));
+            }
+        } finally {
+            doneHere.add(active.event().getEventId());
+            active = null;
+            apply = null;
+            revert = null;
+            module = null;
+            failuresInARow = 0;
+        }
     }
 
     /** A revert that must wait because khp patches applied after its patch are still applied. */
