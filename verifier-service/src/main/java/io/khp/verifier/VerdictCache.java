@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.khp.events.CapturedFunction;
 import io.khp.events.PreRunVerified;
@@ -22,8 +23,8 @@ public final class VerdictCache {
 
     private final int capacity;
     private final Map<String, PreRunVerified> verdicts;
-    private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
 
     public VerdictCache(int capacity) {
         this.capacity = capacity;

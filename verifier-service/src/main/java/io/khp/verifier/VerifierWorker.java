@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,8 +52,7 @@ final class VerifierWorker implements Runnable, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> lifecycleConsumer;
     private final EventConsumer lifecycle;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicInteger waiting = new AtomicInteger();
 
     VerifierWorker(String name, ClientSettings client, String groupId, RunPreVerifier verifier, Clock clock) {
         this.name = name;
@@ -86,7 +86,6 @@ final class VerifierWorker implements Runnable, AutoCloseable {
                 } catch (RuntimeException e) {
                     // e.g. the broker unreachable while publishing: read what was not committed again
                     LOG.error("{}: iteration failed, rewinding to the committed offsets: {}", name, e.getMessage(), e);
-                    failures.incrementAndGet();
                     rewind();
                 }
             }

@@ -116,7 +116,7 @@ public final class RunPreMatcher {
             int sympos = candidates.length > 1 ? index + 1 : 0;
             Resolution earlier = resolved.get(key);
             if (earlier == null) {
-                earlier = pending(pending, keys, key);
+                earlier = find(pending, keys, key);
             }
             if (earlier != null && earlier.address() != target) {
                 problem = new Problem(r.offset(), describe(r) + " resolves " + r.symbol() + " to 0x" + Long.toHexString(target)
@@ -145,7 +145,7 @@ public final class RunPreMatcher {
         return v.setVerdict(Verdict.MATCH).build();
     }
 
-    private static Resolution pending(List<Resolution> pending, List<String> keys, String key) {
+    private static Resolution find(List<Resolution> pending, List<String> keys, String key) {
         for (int i = 0; i < keys.size(); i++) {
             if (keys.get(i).equals(key)) {
                 return pending.get(i);
