@@ -385,7 +385,8 @@ static size_t entries_of(struct section *s, size_t entsize, struct symbol *f, ui
 	for (i = 0; i < s->nrelas; i++) {
 		const struct rela *r = &s->relas[i];
 
-		if (r->offset % entsize || r->sym->sec != f->sec)
+		if (r->offset % entsize || r->offset + entsize > s->sh.sh_size || !s->data ||
+		    r->sym->sec != f->sec)
 			continue;
 		if (r->sym->type == STT_SECTION &&
 		    (r->addend < (int64_t)f->sym.st_value ||
@@ -657,7 +658,8 @@ int load_symvers(struct symvers *sv, const char *path)
 		sv->names[sv->n++] = xstrdup(name);
 	}
 	fclose(f);
-	qsort(sv->names, sv->n, sizeof(char *), cmp_str);
+	if (sv->n)
+		qsort(sv->names, sv->n, sizeof(char *), cmp_str);
 	return 0;
 }
 

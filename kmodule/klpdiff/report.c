@@ -121,7 +121,8 @@ static size_t wildcards_of(struct object *pre, struct symbol *f, struct wildcard
 			unsigned int len;
 			const unsigned char *site;
 
-			if (r->offset % es || r->sym->sec != f->sec)
+			if (r->offset % es || r->offset + es > s->sh.sh_size || !s->data ||
+			    r->sym->sec != f->sec)
 				continue;
 			off = r->addend + (r->sym->type == STT_SECTION ? 0 :
 					   (int64_t)r->sym->sym.st_value);
@@ -150,7 +151,8 @@ static size_t wildcards_of(struct object *pre, struct symbol *f, struct wildcard
 			v[n++] = (struct wildcard){ (uint64_t)off, len, site_tables[t].kind };
 		}
 	}
-	qsort(v, n, sizeof(*v), cmp_wildcard);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_wildcard);
 	*out = v;
 	return n;
 }
