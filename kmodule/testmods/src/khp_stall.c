@@ -7,7 +7,14 @@
  *                                                      khp_stall_sleep()
  *   cat /sys/module/khp_stall/parameters/stalled       1 once it sleeps there
  *   echo 0 > /sys/module/khp_stall/parameters/stall    release it
+ *
+ *   echo 1 > /sys/module/khp_stall/parameters/stall_kernel
+ *                                      keep the thread sleeping in vmlinux's
+ *                                      msleep_interruptible() (stalls a
+ *                                      livepatch of that kernel function;
+ *                                      `stalled_kernel` reads 1 meanwhile)
  */
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -18,6 +25,8 @@ static DECLARE_WAIT_QUEUE_HEAD(khp_stall_wq);
 static struct task_struct *khp_stall_task;
 static bool stall;
 static bool stalled;
+static bool stall_kernel;
+static bool stalled_kernel;
 
 static int stall_set(const char *val, const struct kernel_param *kp)
 {
@@ -34,6 +43,10 @@ static const struct kernel_param_ops stall_ops = {
 };
 module_param_cb(stall, &stall_ops, &stall, 0644);
 MODULE_PARM_DESC(stall, "1: park the kthread in khp_stall_sleep(); 0: release it");
+module_param_cb(stall_kernel, &stall_ops, &stall_kernel, 0644);
+MODULE_PARM_DESC(stall_kernel, "1: keep the kthread sleeping in msleep_interruptible(); 0: release it");
+module_param(stalled_kernel, bool, 0444);
+MODULE_PARM_DESC(stalled_kernel, "1 while the kthread loops in msleep_interruptible()");
 module_param(stalled, bool, 0444);
 MODULE_PARM_DESC(stalled, "1 while the kthread sleeps in khp_stall_sleep()");
 
@@ -52,11 +65,21 @@ static int khp_stall_thread(void *data)
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(khp_stall_wq,
 					 READ_ONCE(stall) ||
+					 READ_ONCE(stall_kernel) ||
 					 kthread_should_stop());
 		if (kthread_should_stop())
 			break;
 		if (READ_ONCE(stall))
 			khp_stall_sleep();
+		/*
+		 * A kthread ignores livepatch's fake signal: it goes back to
+		 * sleep inside msleep_interruptible() until released.
+		 */
+		while (READ_ONCE(stall_kernel) && !kthread_should_stop()) {
+			WRITE_ONCE(stalled_kernel, true);
+			msleep_interruptible(100);
+		}
+		WRITE_ONCE(stalled_kernel, false);
 	}
 	return 0;
 }
@@ -72,6 +95,7 @@ static int __init khp_stall_init(void)
 static void __exit khp_stall_exit(void)
 {
 	WRITE_ONCE(stall, false);
+	WRITE_ONCE(stall_kernel, false);
 	kthread_stop(khp_stall_task);
 }
 
