@@ -294,6 +294,13 @@ static void process_work(struct context *ctx)
 
 			if (!map_rela(ctx, s, &s->relas[i], &sym, &addend, &klp))
 				continue;
+			/* copied into the code at load, before module klp relocations are applied */
+			if (klp && !strcmp(s->name, ".altinstr_replacement") &&
+			    strcmp(ctx->objname, "vmlinux") &&
+			    !strcmp(osyms[sym].klp_obj, ctx->objname))
+				add_issue(ctx, "UNSUPPORTED_ALTERNATIVE", NULL, s->name,
+					  "alternative replacement code needs %s of module %s, resolved too late",
+					  osyms[sym].name, ctx->objname);
 			add_orela(&osecs[s->outidx], klp, s->relas[i].offset, s->relas[i].type, sym,
 				  addend);
 		}
