@@ -535,6 +535,54 @@ static void test_function_in_ops_table(void)
 	view_close(&v);
 }
 
+/* Jump labels: sites are wildcards, entries follow the function, keys become klp relocations. */
+static void test_jump_labels(void)
+{
+	struct run r, m;
+	struct elfview v;
+	GElf_Sym s;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	size_t i, sites = 0;
+	char expr[256];
+
+	run_case(&r, "jumplabel", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	/* the sites, read independently from PRE.o's __jump_table (code field of each entry) */
+	CHECK(view_open(&v, r.pre));
+	scn = section(&v, ".rela__jump_table", &sh);
+	CHECK(scn != NULL);
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rela rl;
+
+		gelf_getrela(d, (int)i, &rl);
+		if (rl.r_offset % 16)
+			continue;
+		sites++;
+		snprintf(expr, sizeof(expr),
+			 ".changed[0].wildcards | any(.kind == \"JUMP_LABEL\" and .offset == %ld and .length == 5)",
+			 (long)rl.r_addend);
+		CHECK(jq(r.report, expr));
+	}
+	view_close(&v);
+	CHECK(sites == 2);
+	CHECK(view_open(&v, r.out));
+	CHECK(section(&v, "__jump_table", &sh) && sh.sh_size == 32);
+	check_klp_section(&v, ".klp.rela.vmlinux.__jump_table", "__jump_table");
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux.__jump_table", ".klp.sym.vmlinux.far_key,0", &s));
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux.__jump_table", ".klp.sym.vmlinux.local_key,0", &s));
+	CHECK(has_rela_to(&v, ".rela__jump_table", "khp_new_jl", &s));
+	view_close(&v);
+
+	/* a key of the target module itself would be resolved after jump labels are set up */
+	run_case(&m, "jumplabel", "mymod", NULL);
+	CHECK(m.rc == 3);
+	CHECK(jq(m.report, ".unsupported | any(.reason == \"UNSUPPORTED_STATIC_KEY\")"));
+	CHECK(!exists(m.out));
+}
+
 static void expect_refusal(const char *name, const char *reason)
 {
 	struct run r;
@@ -570,6 +618,11 @@ static void test_refuse_no_fentry(void)
 static void test_refuse_layout_change(void)
 {
 	expect_refusal("layout", "DATA_LAYOUT_CHANGED");
+}
+
+static void test_refuse_static_key_change(void)
+{
+	expect_refusal("statickey", "STATIC_KEY_CHANGED");
 }
 
 static void test_nothing_changed(void)
@@ -721,7 +774,9 @@ int main(int argc, char **argv)
 		{ "string literal carried", test_string_literal_carried },
 		{ "function referenced from ops tables", test_function_in_ops_table },
 		{ "--linkable object, ld -r, --finalize", test_linkable_and_finalize },
+		{ "jump labels: wildcards, entries, keys", test_jump_labels },
 		{ "refuse changed global initial value", test_refuse_global_init },
+		{ "refuse changed static key definition", test_refuse_static_key_change },
 		{ "refuse __init change", test_refuse_init },
 		{ "refuse changed data", test_refuse_changed_data },
 		{ "refuse function without fentry", test_refuse_no_fentry },
