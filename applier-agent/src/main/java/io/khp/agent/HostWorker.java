@@ -219,10 +219,18 @@ public final class HostWorker {
                 sleepUntil(clock.instant().plus(policy.pollInterval()));
                 return;
             }
+            Object before = apply != null ? apply : revert;
             if (apply != null) {
                 apply = apply.evolve(o, policy);
             } else {
                 revert = revert.evolve(o, policy);
+            }
+            if (before.equals(apply != null ? apply : revert)) {
+                // a step whose outcome the process does not expect: never spin on it
+                LOG.warn("host {}: {} gave {}, which changes nothing; looking again in {}", hostId(), step, o,
+                        policy.pollInterval());
+                sleepUntil(clock.instant().plus(policy.pollInterval()));
+                return;
             }
         }
         wake();

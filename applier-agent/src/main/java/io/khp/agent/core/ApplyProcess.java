@@ -299,7 +299,8 @@ public record ApplyProcess(
     private ApplyProcess onPublished(Observation.Published p, ApplyPolicy policy) {
         return switch (phase) {
             case RECORD_ATTEMPT -> afterRecord(p.at(), policy);
-            case SUCCEED, FAIL -> to(Phase.DONE);
+            // AWAIT_VERDICT: the verify timeout's failure was published
+            case SUCCEED, FAIL, AWAIT_VERDICT -> to(Phase.DONE);
             default -> this;
         };
     }

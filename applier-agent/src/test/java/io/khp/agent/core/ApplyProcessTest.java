@@ -104,6 +104,40 @@ class ApplyProcessTest {
         r.at(POLICY.verifyTimeout());
         Step fail = r.decide();
         assertEquals(ApplyFailureReason.VERIFY_TIMEOUT, ((Step.Fail) fail).reason());
+        r.observe(new Observation.Published(r.now));
+        assertInstanceOf(Step.Done.class, r.decide(), "failed once, then finished");
+        r.observe(new Observation.VerdictArrived(Verdict.MATCH, null, r.now));
+        assertInstanceOf(Step.Done.class, r.decide(), "a late verdict changes nothing");
+    }
+
+    /** Every Fail/Succeed step, once published, finishes the process: nothing is published twice. */
+    @Test
+    void everyFinalStepFinishesOncePublished() {
+        List<Run> runs = new ArrayList<>();
+        Run timeout = new Run(ApplyProcess.start(false));
+        timeout.decide();
+        timeout.observe(new Observation.Captured(T0)).at(POLICY.verifyTimeout());
+        runs.add(timeout);
+        for (Verdict v : List.of(Verdict.MISMATCH, Verdict.UNSUPPORTED)) {
+            Run r = new Run(ApplyProcess.start(false));
+            r.observe(new Observation.Captured(T0)).observe(new Observation.VerdictArrived(v, null, T0));
+            runs.add(r);
+        }
+        for (ArtifactStatus status : List.of(ArtifactStatus.UNTRUSTED, ArtifactStatus.MISSING)) {
+            Run r = new Run(ApplyProcess.start(false));
+            r.observe(new Observation.Captured(T0)).observe(new Observation.VerdictArrived(Verdict.MATCH, null, T0))
+                    .observe(new ArtifactChecked(status, "x", T0));
+            if (status == ArtifactStatus.MISSING) {
+                r.at(POLICY.artifactTimeout()).observe(new ArtifactChecked(status, "x", r.now));
+            }
+            runs.add(r);
+        }
+        for (Run r : runs) {
+            Step s = r.decide();
+            assertInstanceOf(Step.Fail.class, s, r.p.phase().toString());
+            r.observe(new Observation.Published(r.now));
+            assertInstanceOf(Step.Done.class, r.decide(), ((Step.Fail) s).reason().toString());
+        }
     }
 
     @Test

@@ -330,4 +330,31 @@ class SimFleetOnBrokerTest {
             assertTrue(host.report().getLivepatches().isEmpty());
         }
     }
+
+    @Test
+    void withoutAVerdictTheApplyTimesOutAndNothingLoadsWhileHeartbeatsGoOn() throws Exception {
+        String prefix = "silent-" + UUID.randomUUID().toString().substring(0, 8);
+        String patch = "patch-" + prefix;
+        SimulatedFleet fleet = new SimulatedFleet(prefix, 1, FIXTURE, TransitionModel.of(Duration.ofMillis(50), 0),
+                Clock.systemUTC(), 19);
+        SimulatedHost host = fleet.hosts().get(0);
+        ArtifactRef ref = publishModule(patch);
+        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_REPORTS.name()),
+                h -> h.startsWith(prefix), null);
+                AgentRuntime agent = new AgentRuntime(prefix, bus.settings(), fleet.hosts(),
+                        AgentSettings.defaults().withPolicy(POLICY.withVerifyTimeout(Duration.ofSeconds(2)))
+                                .withHeartbeat(Duration.ofMillis(500)),
+                        SigningKeys.trustedKeys(signer.keys()), 1, Clock.systemUTC())) {
+            assertTrue(agent.awaitStarted(Duration.ofSeconds(60)));
+            bus.command(Commands.apply(host.hostId(), patch, MODULE, ref, CAPTURES));
+            assertTrue(EventLog.await(Duration.ofSeconds(30), () -> log.count(host.hostId(), "ApplyFailed") == 1));
+            ApplyFailed failed = failure(log, host.hostId());
+            assertEquals(ApplyFailureReason.VERIFY_TIMEOUT, failed.getReasonCode());
+            assertEquals(0, host.loads());
+            assertEquals(List.of("RunObjectCaptured", "ApplyFailed"), log.typesOf(host.hostId()).stream()
+                    .filter(t -> !t.equals("HostReported")).toList());
+            assertTrue(EventLog.await(Duration.ofSeconds(30), () -> log.count(host.hostId(), "HostReported") >= 4),
+                    "reported at start and on every heartbeat");
+        }
+    }
 }
