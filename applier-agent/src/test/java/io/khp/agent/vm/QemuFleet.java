@@ -41,7 +41,7 @@ final class QemuFleet implements AutoCloseable {
         QemuFleet fleet = new QemuFleet(dir);
         String prefix = "agt" + UUID.randomUUID().toString().substring(0, 4);
         try {
-            fleet.run(300, "fleet", "up", "--hosts", Integer.toString(count), "--prefix", prefix, "--flavour", flavour);
+            fleet.run(300, "fleet", "up", "--no-agents", "--hosts", Integer.toString(count), "--prefix", prefix, "--flavour", flavour);
         } catch (IOException | RuntimeException e) {
             fleet.close();
             throw e;
