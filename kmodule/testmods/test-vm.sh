@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # khp's per-host application on a real Debian kernel: boots one qemu guest (own KHP_FLEET_DIR) and
 # drives khp-helper through its serial socket: report, capture, load/status/disable/unload of a
-# vmlinux livepatch (khp_lp_cmdline), a stalled transition (khp_stall + khp_stall_patch) that
-# disable reverses, kmsg, and bad requests. Last line: "N passed, N failed". The VM is always
-# torn down.
+# vmlinux livepatch (khp_lp_cmdline), a stalled transition (khp_stall + khp_stall_patch) that a
+# signal does not end and disable reverses, kmsg, and bad requests. Last line: "N passed, N
+# failed". The VM is always torn down.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -74,6 +74,18 @@ poll_guest() {
     done
 }
 
+# poll_kmsg CURSOR REGEX: polls kmsg from CURSOR until a line matches (deadline 60 s)
+poll_kmsg() {
+    local deadline=$(( $(date +%s) + 60 )) cursor=$1 reply
+    while :; do
+        reply=$(call "{\"op\":\"kmsg\",\"cursor\":$cursor}")
+        jq -e --arg re "$2" '.result.lines | any(.text | test($re))' >/dev/null 2>&1 <<<"$reply" && return 0
+        cursor=$(jq -r '.result.cursor // empty' <<<"$reply")
+        [ -n "$cursor" ] && [ "$(date +%s)" -lt "$deadline" ] || return 1
+        jq -e '.result.more' >/dev/null 2>&1 <<<"$reply" || sleep 0.5   # poll interval
+    done
+}
+
 # --- report and exec ---
 cmdline=$(guest cat /proc/cmdline)
 check "exec reads /proc/cmdline of the guest" grep -q "khp.host=$host" <<<"$cmdline"
@@ -130,6 +142,7 @@ check "khp_stall's kthread sleeps in khp_stall_sleep" poll_guest 'cat /sys/modul
 cap=$(call '{"op":"capture","functions":[{"symbol":"khp_stall_sleep","module":"khp_stall","length":32},{"symbol":"khp_stall_sleep","length":8}]}')
 jqcheck "capture resolves a module's function and not in vmlinux" "$cap" \
     '.result.functions[0].found and .result.functions[0].module == "khp_stall" and .result.functions[1].error.code == "NO_SYMBOL"'
+kmsg1=$(call '{"op":"kmsg","cursor":0}' | jq -r '.result.cursor')
 reply=$(load khp_stall_patch)
 jqcheck "load khp_stall_patch: transition starts" "$reply" '.ok and .result.livepatch.enabled and .result.livepatch.transition'
 st=$(call '{"op":"status","name":"khp_stall_patch"}')
@@ -138,6 +151,18 @@ jqcheck "status: transition stalled on the khp_stall kthread" "$st" \
 report=$(call '{"op":"report"}')
 jqcheck "report shows the patch in transition with object khp_stall" "$report" \
     '.result.livepatches == [{"name":"khp_stall_patch","enabled":true,"transition":true,"objects":["khp_stall"]}]'
+reply=$(call '{"op":"signal","name":"khp_stall_patch"}')
+jqcheck "signal during the stalled transition answers ok" "$reply" '.ok and .result.enabled and .result.transition'
+if jq -e '.result.written == false' >/dev/null 2>&1 <<<"$reply"; then
+    # no signal attribute (6.1): the kernel signals the pending tasks itself after 15 attempts
+    check "the kernel signals the remaining tasks itself" poll_kmsg "$kmsg1" 'livepatch: signaling remaining tasks'
+fi
+st=$(call '{"op":"status","name":"khp_stall_patch"}')
+jqcheck "after the signal the kthread, back asleep, still blocks the transition" "$st" \
+    '.result.transition and .result.target == 1 and (.result.pending | any(.comm == "khp_stall" and .patch_state == 0))'
+check "transition still reads 1 in sysfs" test "$(guest cat /sys/kernel/livepatch/khp_stall_patch/transition)" = 1
+jqcheck "signal of a patch that does not exist: NOT_FOUND" "$(call '{"op":"signal","name":"khp_no_such_patch"}')" \
+    '(.ok | not) and .error.code == "NOT_FOUND"'
 reply=$(call '{"op":"disable","name":"khp_stall_patch"}')
 jqcheck "disable during the transition is accepted" "$reply" '.ok and (.result.enabled | not)'
 st=$(poll_status khp_stall_patch '(.result.present | not)')

@@ -165,6 +165,10 @@ int op_status(const struct ctx *c, const struct jval *req, struct jw *w,
 	      struct err *e);
 int op_disable(const struct ctx *c, const struct jval *req, struct jw *w,
 	       struct err *e);
+int op_signal(const struct ctx *c, const struct jval *req, struct jw *w,
+	      struct err *e);
+int op_force(const struct ctx *c, const struct jval *req, struct jw *w,
+	     struct err *e);
 int op_unload(const struct ctx *c, const struct jval *req, struct jw *w,
 	      struct err *e);
 int op_kmsg(const struct ctx *c, const struct jval *req, struct jw *w,

@@ -82,6 +82,8 @@ static const struct {
 	{ "load", op_load },
 	{ "status", op_status },
 	{ "disable", op_disable },
+	{ "signal", op_signal },
+	{ "force", op_force },
 	{ "unload", op_unload },
 	{ "kmsg", op_kmsg },
 	{ "exec", op_exec },

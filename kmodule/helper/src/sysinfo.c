@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reading the running kernel's identity and livepatch state: report,
- * status, disable.
+ * status, and the writes to a livepatch's sysfs attributes: disable,
+ * signal, force.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -438,31 +439,42 @@ int op_status(const struct ctx *c, const struct jval *req, struct jw *w,
 	return 0;
 }
 
-int op_disable(const struct ctx *c, const struct jval *req, struct jw *w,
-	       struct err *e)
+/*
+ * Writes val to /sys/kernel/livepatch/<name>/<attr> and replies with the
+ * patch's enabled and transition flags read back right after the write.
+ * A missing attribute is EOPNOTSUPP when optional, else NOT_FOUND like a
+ * missing patch.
+ */
+static int livepatch_attr_write(const struct ctx *c, const char *name,
+				const char *attr, const char *val,
+				bool optional, struct jw *w, struct err *e)
 {
-	const char *name = req_name(req, e);
-	char path[PATH_MAX];
+	char path[PATH_MAX], what[64];
 	int fd;
 
-	if (!name)
-		return -1;
-	snprintf(path, sizeof(path), "%s/kernel/livepatch/%s/enabled", c->sys,
-		 name);
+	snprintf(path, sizeof(path), "%s/kernel/livepatch/%s/%s", c->sys, name,
+		 attr);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT && optional) {
+			err_set(e, "EOPNOTSUPP", "no attribute %s", path);
+		} else if (errno == ENOENT) {
 			err_set(e, "NOT_FOUND", "no livepatch '%s'", name);
-		else
-			err_errno(e, errno, "open enabled");
+		} else {
+			snprintf(what, sizeof(what), "open %s", attr);
+			err_errno(e, errno, what);
+		}
 		return -1;
 	}
-	if (write(fd, "0", 1) != 1) {
-		err_errno(e, errno, "write 0 to enabled");
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+		snprintf(what, sizeof(what), "write %s to %s", val, attr);
+		err_errno(e, errno, what);
 		close(fd);
 		return -1;
 	}
 	close(fd);
+	if (!w)
+		return 0;
 	jw_obj(w);
 	jw_key(w, "name");
 	jw_str(w, name);
@@ -473,4 +485,68 @@ int op_disable(const struct ctx *c, const struct jval *req, struct jw *w,
 	jw_bool(w, read_flag(path, "transition") == 1);
 	jw_obj_end(w);
 	return 0;
+}
+
+int op_disable(const struct ctx *c, const struct jval *req, struct jw *w,
+	       struct err *e)
+{
+	const char *name = req_name(req, e);
+
+	if (!name)
+		return -1;
+	return livepatch_attr_write(c, name, "enabled", "0", false, w, e);
+}
+
+/*
+ * Newer kernels (Debian's 6.1 among them) have no signal attribute: they send
+ * the fake signals themselves every 15 transition attempts (about 15 s).
+ * There the helper checks what the kernel would have checked (a transition of
+ * this patch is running) and says that it wrote nothing.
+ */
+int op_signal(const struct ctx *c, const struct jval *req, struct jw *w,
+	      struct err *e)
+{
+	const char *name = req_name(req, e);
+	char dir[PATH_MAX];
+	bool written = true;
+
+	if (!name)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/kernel/livepatch/%s", c->sys, name);
+	if (access(dir, F_OK)) {
+		err_set(e, "NOT_FOUND", "no livepatch '%s'", name);
+		return -1;
+	}
+	if (livepatch_attr_write(c, name, "signal", "1", true, NULL, e)) {
+		if (strcmp(e->code, "EOPNOTSUPP"))
+			return -1;
+		if (read_flag(dir, "transition") != 1) {
+			err_set(e, "EINVAL", "no transition of '%s' is running",
+				name);
+			return -1;
+		}
+		written = false;
+	}
+	jw_obj(w);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "enabled");
+	jw_bool(w, read_flag(dir, "enabled") == 1);
+	jw_key(w, "transition");
+	jw_bool(w, read_flag(dir, "transition") == 1);
+	jw_key(w, "written");
+	jw_bool(w, written);
+	jw_obj_end(w);
+	return 0;
+}
+
+/* The kernel answers EINVAL when no transition of this patch is running. */
+int op_force(const struct ctx *c, const struct jval *req, struct jw *w,
+	     struct err *e)
+{
+	const char *name = req_name(req, e);
+
+	if (!name)
+		return -1;
+	return livepatch_attr_write(c, name, "force", "1", false, w, e);
 }

@@ -715,6 +715,67 @@ static void test_disable_writes_enabled(void **state)
 	assert_error(&c, "{\"id\":8,\"op\":\"disable\",\"name\":\"khp_gone\"}", "NOT_FOUND");
 }
 
+/* The file's content must be exactly text (fixture files start empty). */
+static void assert_file_text(const char *rel, const char *text)
+{
+	char path[PATH_MAX * 2];
+	struct buf b;
+
+	snprintf(path, sizeof(path), "%s/%s", sys_dir, rel);
+	buf_init(&b);
+	assert_int_equal(read_file(path, &b, 100), 0);
+	assert_int_equal(b.len, strlen(text));
+	assert_memory_equal(b.p, text, b.len);
+	buf_free(&b);
+}
+
+static void test_signal_and_force_write_one(void **state)
+{
+	struct ctx c = test_ctx();
+	char path[PATH_MAX * 2];
+	struct jval rep;
+
+	put_text(sys_dir, "kernel/livepatch/khp_a/signal", "");
+	put_text(sys_dir, "kernel/livepatch/khp_a/force", "");
+
+	rep = call(&c, "{\"id\":9,\"op\":\"signal\",\"name\":\"khp_a\"}");
+	assert_true(bool_at(&rep, "ok"));
+	assert_string_equal(str_at(&rep, "result.name"), "khp_a");
+	assert_true(bool_at(&rep, "result.enabled"));
+	assert_true(bool_at(&rep, "result.transition"));
+	assert_true(bool_at(&rep, "result.written"));
+	json_free(&rep);
+	assert_file_text("kernel/livepatch/khp_a/signal", "1");
+	assert_file_text("kernel/livepatch/khp_a/force", "");
+
+	rep = call(&c, "{\"id\":10,\"op\":\"force\",\"name\":\"khp_a\"}");
+	assert_true(bool_at(&rep, "ok"));
+	assert_true(bool_at(&rep, "result.transition"));
+	json_free(&rep);
+	assert_file_text("kernel/livepatch/khp_a/force", "1");
+	/* neither touches enabled */
+	assert_file_text("kernel/livepatch/khp_a/enabled", "1\n");
+
+	assert_error(&c, "{\"id\":11,\"op\":\"signal\",\"name\":\"khp_gone\"}", "NOT_FOUND");
+	assert_error(&c, "{\"id\":12,\"op\":\"force\",\"name\":\"khp_gone\"}", "NOT_FOUND");
+	assert_error(&c, "{\"id\":13,\"op\":\"signal\"}", "BAD_REQUEST");
+	assert_error(&c, "{\"id\":14,\"op\":\"force\",\"name\":\"../khp_a\"}", "BAD_REQUEST");
+
+	/* a kernel without the signal attribute signals by itself */
+	snprintf(path, sizeof(path), "%s/kernel/livepatch/khp_a/signal", sys_dir);
+	assert_int_equal(unlink(path), 0);
+	rep = call(&c, "{\"id\":15,\"op\":\"signal\",\"name\":\"khp_a\"}");
+	assert_true(bool_at(&rep, "ok"));
+	assert_false(bool_at(&rep, "result.written"));
+	assert_true(bool_at(&rep, "result.transition"));
+	json_free(&rep);
+	assert_int_equal(access(path, F_OK), -1);
+	/* ... and only during a transition, like the kernel's attribute */
+	assert_error(&c, "{\"id\":16,\"op\":\"signal\",\"name\":\"khp_b\"}", "EINVAL");
+
+	put_text(sys_dir, "kernel/livepatch/khp_a/force", "");
+}
+
 static void test_kmsg_cursor(void **state)
 {
 	struct ctx c = test_ctx();
@@ -862,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_report_host_id_file_and_no_lockdown),
 		cmocka_unit_test(test_status_lists_unswitched_tasks),
 		cmocka_unit_test(test_disable_writes_enabled),
+		cmocka_unit_test(test_signal_and_force_write_one),
 		cmocka_unit_test(test_kmsg_cursor),
 		cmocka_unit_test(test_exec_when_allowed),
 	};
