@@ -2,6 +2,8 @@ package io.khp.ledger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /** Polls a condition until it holds or a deadline passes (never sleeps as synchronisation). */
@@ -22,12 +24,10 @@ public final class Eventually {
             } catch (RuntimeException | AssertionError e) {
                 last = e;
             }
-            try {
-                // a pause between probes, not a wait for the condition
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what, e);
+            // a pause between probes, not a wait for the condition
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            if (Thread.interrupted()) {
+                throw new AssertionError("interrupted while waiting for " + what);
             }
         }
         throw new AssertionError("timed out after " + timeout + " waiting for " + what

@@ -62,6 +62,11 @@ public final class LedgerBenchmark {
         System.out.printf(Locale.ROOT, "ledger benchmark: %,d events for %,d hosts against %s, %d cores%n", events, hosts,
                 settings.bootstrapServers(), Runtime.getRuntime().availableProcessors());
 
+        int recordSize = meanRecordSize(hosts);
+        // 0. raw producer throughput for records of the events' size, on the idle broker
+        double rawRate = rawProducer(settings, events, recordSize);
+        System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s%n", events, recordSize, rawRate);
+
         // 1. the events, produced before the ledger starts
         int stepsPerHost = (events + hosts - 1) / hosts;
         long bytes = 0;
@@ -81,9 +86,8 @@ public final class LedgerBenchmark {
             producer.flush();
         }
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        int recordSize = (int) (bytes / produced);
         System.out.printf(Locale.ROOT, "loaded %,d events (mean %d bytes) in %.1f s (encode + produce: %,.0f events/s)%n",
-                produced, recordSize, loadSeconds, produced / loadSeconds);
+                produced, bytes / produced, loadSeconds, produced / loadSeconds);
 
         // 2. the ledger folds them
         Path state = Files.createTempDirectory("khp-ledger-bench");
@@ -118,11 +122,24 @@ public final class LedgerBenchmark {
         System.out.printf(Locale.ROOT, "freshness at %,d events/s offered: %d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                 rate, latencies.size(), p50, p99, latencies.isEmpty() ? 0.0 : latencies.get(latencies.size() - 1));
 
-        // 4. raw producer throughput, same record size
-        double rawRate = rawProducer(settings, produced, recordSize);
-        System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s%n", produced, recordSize, rawRate);
+        System.out.printf(Locale.ROOT, "rejections written by the ledger: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
+        printSomeRejections(settings);
+
         System.out.printf(Locale.ROOT, "ratio %.3f%n", ledgerRate / rawRate);
         System.out.printf(Locale.ROOT, "p99 %.0f%n", p99);
+    }
+
+    /** Mean encoded size of a sample of the events the benchmark replays. */
+    private static int meanRecordSize(int hosts) {
+        long bytes = 0;
+        int n = 0;
+        for (int step = 0; step < 100; step++) {
+            for (int h = 0; h < Math.min(hosts, 50); h++) {
+                bytes += CODEC.encode(LifecycleGenerator.event(h, step, Instant.now())).length;
+                n++;
+            }
+        }
+        return (int) (bytes / n);
     }
 
     private static KafkaProducer<String, byte[]> producer(ClientSettings settings, String id) {
@@ -165,8 +182,8 @@ public final class LedgerBenchmark {
     }
 
     /**
-     * Offers events at a fixed rate; every 50th is a sample whose host is polled through the API
-     * until its state's version (events folded) reaches the sample's.
+     * Offers lifecycle events at a fixed rate; every 100th is instead a sample, a heartbeat report
+     * of the host, which is polled through the API until the host's last-seen time reaches it.
      */
     private static List<Double> freshness(ClientSettings settings, int port, int hosts, int firstStep, int rate, int seconds)
             throws Exception {
@@ -175,7 +192,6 @@ public final class LedgerBenchmark {
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         int total = rate * seconds;
         long interval = 1_000_000_000L / rate;
-        Random random = new Random(42);
         int[] stepOf = new int[hosts];
         java.util.Arrays.fill(stepOf, firstStep);
         try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-fresh")) {
@@ -186,20 +202,24 @@ public final class LedgerBenchmark {
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }
-                int h = random.nextInt(hosts);
-                long version = stepOf[h] + 1L;
-                KhpEvent e = LifecycleGenerator.event(h, stepOf[h]++, Instant.now());
+                int h = i % hosts; // round robin: a host's consecutive steps are a second apart at 10,000/s and 10,000 hosts
+                boolean sample = i % 100 == 0;
+                Instant now = Instant.now();
+                // a sample is the host's heartbeat report, which the ledger always takes (lifecycle steps
+                // of a host stuck by a refused event would never show up)
+                KhpEvent e = sample ? LifecycleGenerator.event(h, 0, now) : LifecycleGenerator.event(h, stepOf[h]++, now);
                 long sent = System.nanoTime();
                 producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), CODEC.encode(e)));
-                if (i % 50 == 0) {
+                if (sample) {
                     String path = "/hosts/" + e.getHostId();
+                    long seenAt = now.toEpochMilli();
                     checkers.submit(() -> {
                         long deadline = sent + TimeUnit.SECONDS.toNanos(30);
                         while (System.nanoTime() < deadline) {
                             try {
                                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                                         .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                                if (r.statusCode() == 200 && versionOf(r.body()) >= version) {
+                                if (r.statusCode() == 200 && lastSeenOf(r.body()) >= seenAt) {
                                     latencies.add((System.nanoTime() - sent) / 1e6);
                                     return;
                                 }
@@ -219,6 +239,37 @@ public final class LedgerBenchmark {
         checkers.shutdown();
         checkers.awaitTermination(2, TimeUnit.MINUTES);
         return new ArrayList<>(latencies);
+    }
+
+    private static void printSomeRejections(ClientSettings settings) {
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(settings.consumer(null),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (int p = 0; p < Topics.REJECTIONS.partitions(); p++) {
+                parts.add(new TopicPartition(Topics.REJECTIONS.name(), p));
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            int shown = 0;
+            for (var r : consumer.poll(Duration.ofSeconds(5))) {
+                var j = Topics.REJECTIONS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                System.out.println("  rejected " + j.getEventType() + " " + j.getHostId() + " " + j.getPatchId() + ": " + j.getReason());
+                if (++shown == 5) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static long recordsOn(ClientSettings settings, String topic) throws Exception {
+        try (Admin admin = Admin.create(settings.common())) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new java.util.HashMap<>();
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            for (int p = 0; p < partitions; p++) {
+                specs.put(new TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            return admin.listOffsets(specs).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        }
     }
 
     private static double rawProducer(ClientSettings settings, long records, int size) throws Exception {
@@ -246,11 +297,11 @@ public final class LedgerBenchmark {
         return rate;
     }
 
-    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\"version\":(\\d+)");
+    private static final java.util.regex.Pattern LAST_SEEN = java.util.regex.Pattern.compile("\"lastSeen\":(\\d+)");
 
-    /** The version (events folded) of a host state in the API's JSON. */
-    private static long versionOf(String json) {
-        var m = VERSION.matcher(json);
+    /** When the host was last heard of, in a host state of the API's JSON. */
+    private static long lastSeenOf(String json) {
+        var m = LAST_SEEN.matcher(json);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 

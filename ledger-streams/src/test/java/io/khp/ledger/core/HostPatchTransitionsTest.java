@@ -100,10 +100,10 @@ class HostPatchTransitionsTest {
             assertEquals(expected, next.getState());
             assertEquals(event.getOccurredAt().toEpochMilli(), next.getEnteredAt().get(expected.name()));
             assertEquals(event.getOccurredAt().toEpochMilli(), next.getUpdatedAt());
-            if (current != null) {
-                assertEquals(current.getEnteredAt().get("REQUESTED"), next.getEnteredAt().get("REQUESTED") == null ? null
-                        : eventName.equals("ApplyRequested") ? current.getEnteredAt().get("REQUESTED") : next.getEnteredAt().get("REQUESTED"),
-                        "earlier state times are kept");
+            if (current != null && !eventName.equals("ApplyRequested")) {
+                assertEquals(current.getEnteredAt().get("REQUESTED"), next.getEnteredAt().get("REQUESTED"), "earlier state times are kept");
+                assertEquals(current.getPatchId(), next.getPatchId());
+                assertEquals(current.getModuleName(), next.getModuleName());
             }
         }
     }
