@@ -1,11 +1,17 @@
 package io.khp.agent;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import io.khp.agent.core.ApplyPolicy;
 import io.khp.bus.SigningKeys;
@@ -19,6 +25,7 @@ import io.khp.bus.SigningKeys;
  *               [--sim-stall-probability P] [--sim-seed S]
  * common: --keys DIR  --first-wait S  --second-wait S  --max-attempts N  --backoff S
  *         --verify-timeout S  --heartbeat S  --poll-ms MS  --threads N  --name NAME
+ *         --api URL  --artifact-topic-wait S
  * </pre>
  */
 public record AgentOptions(
@@ -48,10 +55,20 @@ public record AgentOptions(
                       --first-wait S (15) --second-wait S (60) --max-attempts N (3) --backoff S (10)
                       --verify-timeout S (600) --heartbeat S (60) --poll-ms MS (1000) --threads N (4)
                       --name NAME (agent instance name)
-            env: KHP_BOOTSTRAP (default 127.0.0.1:9092), KHP_KAFKA_PROPERTIES""";
+                      --api URL (ledger HTTP API, for artifacts not on khp.artifacts; default $KHP_API,
+                        else `api` of $KHP_CONFIG or ~/.config/khp/config.properties, else http://127.0.0.1:8083)
+                      --artifact-topic-wait S (10: how long an artifact may be missing from khp.artifacts
+                        before it is fetched from the ledger API)
+            env: KHP_BOOTSTRAP (default 127.0.0.1:9092), KHP_KAFKA_PROPERTIES, KHP_API, KHP_CONFIG""";
 
     public static AgentOptions parse(String[] args) {
+        return parse(args, System.getenv());
+    }
+
+    public static AgentOptions parse(String[] args, Map<String, String> env) {
         String backend = null;
+        URI api = null;
+        Duration artifactTopicWait = AgentSettings.defaults().artifactTopicWait();
         String name = null;
         String hostId = null;
         Path helper = Path.of(System.getenv().getOrDefault("KHP_HOME", "."), "kmodule/helper/build/khp-helper");
@@ -110,6 +127,8 @@ public record AgentOptions(
                 case "--heartbeat" -> heartbeat = seconds(v);
                 case "--poll-ms" -> poll = Duration.ofMillis(Long.parseLong(v));
                 case "--threads" -> threads = Integer.parseInt(v);
+                case "--api" -> api = ledgerApi(v, "--api");
+                case "--artifact-topic-wait" -> artifactTopicWait = seconds(v);
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
@@ -137,7 +156,8 @@ public record AgentOptions(
         ApplyPolicy policy = p.withWaits(first, second).withVerifyTimeout(verify)
                 .withRetries(attempts, backoff, p.busyBackoff())
                 .withPolling(poll, p.artifactRetry(), p.artifactTimeout(), p.reverseTimeout());
-        AgentSettings settings = AgentSettings.defaults().withPolicy(policy).withHeartbeat(heartbeat);
+        AgentSettings settings = AgentSettings.defaults().withPolicy(policy).withHeartbeat(heartbeat)
+                .withLedger(api != null ? api : configuredLedgerApi(env), artifactTopicWait);
         String instance = name != null ? name : switch (backend) {
             case "local" -> hostId;
             case "vm" -> "vm-" + String.join("+", vm.keySet());
@@ -145,6 +165,41 @@ public record AgentOptions(
         };
         return new AgentOptions(backend, instance, hostId, helper, List.copyOf(helperArgs), Map.copyOf(vm), simHosts,
                 simPrefix, fixture, median, stall, seed, keys, settings, threads);
+    }
+
+    /** $KHP_API, else {@code api} of the operator configuration file (like `khp`'s), else the default. */
+    static URI configuredLedgerApi(Map<String, String> env) {
+        String fromEnv = env.get("KHP_API");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return ledgerApi(fromEnv.strip(), "KHP_API");
+        }
+        Path file = Path.of(env.getOrDefault("KHP_CONFIG",
+                Path.of(System.getProperty("user.home"), ".config", "khp", "config.properties").toString()));
+        if (Files.isReadable(file)) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+            }
+            String api = p.getProperty("api");
+            if (api != null && !api.isBlank()) {
+                return ledgerApi(api.strip(), "api in " + file);
+            }
+        }
+        return AgentSettings.DEFAULT_LEDGER_API;
+    }
+
+    private static URI ledgerApi(String v, String what) {
+        try {
+            URI uri = new URI(v);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new URISyntaxException(v, "not an http(s) URL with a host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(what + ": bad ledger API URL " + v + " (" + e.getReason() + ")");
+        }
     }
 
     private static Duration seconds(String v) {

@@ -332,12 +332,27 @@ public final class HostWorker {
                 return new Observation.Loaded(clock.instant());
             }
             if (step instanceof Step.Signal) {
-                backend.signal(name);
+                try {
+                    if (backend.signal(name)) {
+                        LOG.info("host {}: signalled the tasks blocking the transition of {}", hostId(), name);
+                    } else {
+                        LOG.info("host {}: the kernel signals the tasks blocking {} by itself (no signal attribute)",
+                                hostId(), name);
+                    }
+                } catch (BackendException e) {
+                    olderHelper(e, "signal");
+                    throw e;
+                }
                 return new Observation.Done(clock.instant());
             }
             if (step instanceof Step.Force) {
                 LOG.warn("host {}: forcing the transition of {} (operator-approved)", hostId(), name);
-                backend.force(name);
+                try {
+                    backend.force(name);
+                } catch (BackendException e) {
+                    olderHelper(e, "force");
+                    throw e;
+                }
                 return new Observation.Done(clock.instant());
             }
             if (step instanceof Step.Disable) {
@@ -382,12 +397,26 @@ public final class HostWorker {
         }
     }
 
+    /**
+     * Compatibility with a helper older than the signal and force ops: it answers UNKNOWN_OP, and the
+     * apply goes on as if the step had been refused (its waits run out, the stall is reversed).
+     */
+    private void olderHelper(BackendException e, String op) {
+        if ("UNKNOWN_OP".equals(e.code())) {
+            LOG.warn("host {}: its khp-helper predates the {} op (UNKNOWN_OP): going on without it; update the helper",
+                    hostId(), op);
+        } else if (!e.transport()) {
+            LOG.info("host {}: {} refused: {}", hostId(), op, e.getMessage());
+        }
+    }
+
     private Observation fetch(KhpEvent command, String name, Instant now) {
         ApplyRequested r = (ApplyRequested) command.getPayload();
         byte[] bytes = artifacts.find(r.getArtifact().getSha256());
         if (bytes == null) {
             return new Observation.ArtifactChecked(Observation.ArtifactStatus.MISSING,
-                    "artifact " + r.getArtifact().getSha256() + " is not on the artifacts topic", now);
+                    "artifact " + r.getArtifact().getSha256() + " is neither on the artifacts topic nor at the ledger "
+                            + settings.ledgerApi(), now);
         }
         String refusal = check.refusal(command.getPatchId(), name, r.getArtifact(), bytes);
         if (refusal != null) {

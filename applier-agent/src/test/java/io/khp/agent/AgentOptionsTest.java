@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AgentOptionsTest {
 
@@ -29,6 +32,25 @@ class AgentOptionsTest {
         assertEquals(Duration.ofSeconds(15), o.settings().policy().firstWait());
         assertEquals(Duration.ofSeconds(60), o.settings().policy().secondWait());
         assertEquals(3, o.simHosts());
+    }
+
+    @Test
+    void theLedgerApiComesFromTheOptionTheEnvironmentOrTheConfigFile(@TempDir Path dir) throws Exception {
+        String[] sim = {"--backend", "sim", "--sim-hosts", "1"};
+        Path config = dir.resolve("config.properties");
+        Map<String, String> noConfig = Map.of("KHP_CONFIG", dir.resolve("absent").toString());
+        assertEquals(URI.create("http://127.0.0.1:8083"), AgentOptions.parse(sim, noConfig).settings().ledgerApi());
+        Files.writeString(config, "api=http://ledger.example:9000\n");
+        Map<String, String> withConfig = Map.of("KHP_CONFIG", config.toString());
+        assertEquals(URI.create("http://ledger.example:9000"), AgentOptions.parse(sim, withConfig).settings().ledgerApi());
+        Map<String, String> withEnv = Map.of("KHP_CONFIG", config.toString(), "KHP_API", "http://10.0.0.5:8083");
+        assertEquals(URI.create("http://10.0.0.5:8083"), AgentOptions.parse(sim, withEnv).settings().ledgerApi());
+        AgentOptions o = AgentOptions.parse(new String[] {"--backend", "sim", "--sim-hosts", "1", "--api",
+                "https://ledger:8443/khp", "--artifact-topic-wait", "2.5"}, withEnv);
+        assertEquals(URI.create("https://ledger:8443/khp"), o.settings().ledgerApi());
+        assertEquals(Duration.ofMillis(2500), o.settings().artifactTopicWait());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(new String[] {"--backend",
+                "sim", "--sim-hosts", "1", "--api", "ledger:8083"}, noConfig)).getMessage().contains("--api"));
     }
 
     @Test

@@ -3,24 +3,19 @@ package io.khp.agent.backend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.khp.agent.core.LivepatchState;
 import io.khp.events.CaptureRequest;
-import io.khp.events.CapturedFunction;
 import io.khp.events.HostReported;
 import io.khp.events.KernelIdentity;
 import io.khp.events.LoadedLivepatch;
 import io.khp.events.RunObjectCaptured;
 import io.khp.events.StalledTask;
-import io.khp.events.SymbolCandidates;
 
 /** A host reached through khp-helper, over whatever channel its connection uses (local process or vm serial). */
 public class HelperBackend implements HostBackend {
@@ -74,48 +69,8 @@ public class HelperBackend implements HostBackend {
     @Override
     public RunObjectCaptured capture(List<CaptureRequest> requests) throws BackendException {
         ObjectNode request = helper.request("capture");
-        ArrayNode functions = request.putArray("functions");
-        Set<String> symbols = new LinkedHashSet<>();
-        for (CaptureRequest c : requests) {
-            ObjectNode f = functions.addObject();
-            f.put("symbol", c.getSymbol());
-            if (!"vmlinux".equals(c.getObjectName())) {
-                f.put("module", c.getObjectName());
-            }
-            f.put("sympos", c.getSympos() == null ? 0 : c.getSympos());
-            f.put("length", c.getLength());
-            symbols.addAll(c.getReferencedSymbols());
-        }
-        ArrayNode names = request.putArray("symbols");
-        symbols.forEach(names::add);
-        JsonNode r = helper.call(request);
-        List<CapturedFunction> captured = new ArrayList<>();
-        int i = 0;
-        for (JsonNode f : r.path("functions")) {
-            CaptureRequest asked = requests.get(i++);
-            boolean found = f.path("found").asBoolean(false);
-            byte[] bytes = found ? Base64.getDecoder().decode(f.path("bytes").asText("")) : new byte[0];
-            captured.add(CapturedFunction.newBuilder()
-                    .setObjectName(asked.getObjectName())
-                    .setSymbol(asked.getSymbol())
-                    .setSympos(asked.getSympos())
-                    .setFound(found)
-                    .setAddress(found ? address(f.path("address").asText()) : null)
-                    .setBytes(java.nio.ByteBuffer.wrap(bytes))
-                    .build());
-        }
-        List<SymbolCandidates> candidates = new ArrayList<>();
-        for (JsonNode s : r.path("symbols")) {
-            List<Long> addresses = new ArrayList<>();
-            s.path("candidates").forEach(c -> addresses.add(address(c.path("address").asText())));
-            candidates.add(new SymbolCandidates(s.path("name").asText(), addresses));
-        }
-        return RunObjectCaptured.newBuilder().setAttempt(1).setFunctions(captured).setSymbols(candidates).build();
-    }
-
-    static long address(String hex) {
-        String digits = hex.startsWith("0x") || hex.startsWith("0X") ? hex.substring(2) : hex;
-        return Long.parseUnsignedLong(digits, 16);
+        CaptureMapping.fill(request, requests);
+        return CaptureMapping.captured(requests, helper.call(request));
     }
 
     @Override
@@ -150,8 +105,8 @@ public class HelperBackend implements HostBackend {
     }
 
     @Override
-    public void signal(String name) throws BackendException {
-        named("signal", name);
+    public boolean signal(String name) throws BackendException {
+        return named("signal", name).path("written").asBoolean(true);
     }
 
     @Override
@@ -169,10 +124,10 @@ public class HelperBackend implements HostBackend {
         named("unload", name);
     }
 
-    private void named(String op, String name) throws BackendException {
+    private JsonNode named(String op, String name) throws BackendException {
         ObjectNode request = helper.request(op);
         request.put("name", name);
-        helper.call(request);
+        return helper.call(request);
     }
 
     @Override

@@ -27,8 +27,12 @@ public interface HostBackend extends AutoCloseable {
 
     LivepatchState status(String name) throws BackendException;
 
-    /** Sends a fake signal to the tasks blocking the transition (sysfs {@code signal}). */
-    void signal(String name) throws BackendException;
+    /**
+     * Sends a fake signal to the tasks blocking the transition (sysfs {@code signal}). Returns false
+     * when the kernel has no such attribute because it signals them by itself (Linux 6.1: every 15
+     * transition attempts); EINVAL when no transition of the patch runs.
+     */
+    boolean signal(String name) throws BackendException;
 
     /** Marks every task as switched (sysfs {@code force}). Only with an operator's approval. */
     void force(String name) throws BackendException;

@@ -27,10 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.khp.agent.AgentSettings;
+import io.khp.agent.ArtifactFetcher;
 import io.khp.agent.HostWorker;
 import io.khp.agent.backend.HostBackend;
 import io.khp.agent.core.ArtifactCheck;
 import io.khp.agent.core.LifecycleEvents;
+import io.khp.agent.ledger.LedgerArtifacts;
 import io.khp.bus.ClientSettings;
 import io.khp.bus.DeadLetters;
 import io.khp.bus.EventCodec;
@@ -48,11 +50,16 @@ import io.khp.events.KhpEvent;
 public final class AgentRuntime implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
+    /** Artifacts kept in memory: the ones used last (an agent applies a few patches at a time). */
+    private static final int TOPIC_CACHE_ENTRIES = 8;
+    private static final int LEDGER_CACHE_ENTRIES = 4;
+    private static final long CACHE_BYTES = 128L * 1024 * 1024;
 
     private final String name;
     private final Map<String, HostWorker> workers = new LinkedHashMap<>();
     private final KafkaProducer<byte[], byte[]> producer;
     private final ArtifactStore artifacts;
+    private final ArtifactFetcher artifactSource;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetters deadLetters;
     private final ExecutorService pool;
@@ -67,7 +74,10 @@ public final class AgentRuntime implements AutoCloseable {
         this.name = name;
         producer = new KafkaProducer<>(bus.producer(name));
         deadLetters = new DeadLetters(producer, name);
-        artifacts = new ArtifactStore(bus, name + "-artifacts");
+        artifacts = new ArtifactStore(bus, name + "-artifacts", new ArtifactCache(TOPIC_CACHE_ENTRIES, CACHE_BYTES));
+        artifactSource = new ArtifactFetcher(artifacts, new LedgerArtifacts(settings.ledgerApi()),
+                new ArtifactCache(LEDGER_CACHE_ENTRIES, CACHE_BYTES), settings.artifactTopicWait(),
+                settings.policy().artifactRetry(), clock);
         pool = Executors.newFixedThreadPool(threads, daemon(name + "-host"));
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon(name + "-timer"));
         scheduler.setRemoveOnCancelPolicy(true);
@@ -76,7 +86,7 @@ public final class AgentRuntime implements AutoCloseable {
         ArtifactCheck check = new ArtifactCheck(trustedKeys);
         KafkaAgentOutput out = new KafkaAgentOutput(producer);
         for (HostBackend h : hosts) {
-            workers.put(h.hostId(), new HostWorker(h, settings, events, out, artifacts, check, pool, timer, clock));
+            workers.put(h.hostId(), new HostWorker(h, settings, events, out, artifactSource, check, pool, timer, clock));
         }
         var config = bus.consumer(null);
         config.put("client.id", name + "-commands");

@@ -170,8 +170,9 @@ public final class SimulatedHost implements HostBackend {
     }
 
     @Override
-    public synchronized void signal(String name) throws BackendException {
+    public synchronized boolean signal(String name) throws BackendException {
         get(name);
+        return true;
     }
 
     @Override

@@ -90,13 +90,37 @@ class HelperProcessBackendTest {
     }
 
     @Test
+    void signalAndForceWriteTheirSysfsAttributes(@TempDir Path dir) throws Exception {
+        Path lp = fixture(dir).resolve("sys/kernel/livepatch/khp_lp_one");
+        Files.writeString(lp.resolve("transition"), "1\n");
+        Files.writeString(lp.resolve("signal"), "");
+        Files.writeString(lp.resolve("force"), "");
+        try (HelperProcessBackend b = backend(dir)) {
+            assertTrue(b.signal("khp_lp_one"), "written to the signal attribute");
+            assertEquals("1", Files.readString(lp.resolve("signal")));
+            assertEquals("", Files.readString(lp.resolve("force")));
+            b.force("khp_lp_one");
+            assertEquals("1", Files.readString(lp.resolve("force")));
+            assertEquals("1\n", Files.readString(lp.resolve("enabled")));
+
+            // Linux 6.1 has no signal attribute: the kernel signals by itself, the helper writes nothing
+            Files.delete(lp.resolve("signal"));
+            assertFalse(b.signal("khp_lp_one"));
+            assertFalse(Files.exists(lp.resolve("signal")));
+
+            assertEquals("NOT_FOUND", assertThrows(BackendException.class, () -> b.signal("khp_not_there")).code());
+            assertEquals("NOT_FOUND", assertThrows(BackendException.class, () -> b.force("khp_not_there")).code());
+        }
+    }
+
+    @Test
     void errorsKeepTheirCodeAndTheHelperKeepsServing(@TempDir Path dir) throws Exception {
         try (HelperProcessBackend b = backend(fixture(dir))) {
             BackendException bad = assertThrows(BackendException.class, () -> b.load("khp_lp_one", "not an ELF".getBytes()));
             assertFalse(bad.transport(), bad.getMessage());
-            // signal/force are not in protocol version 1: the helper says so and the agent goes on without them
+            // no transition running: the kernel would refuse the signal, and the helper does likewise
             BackendException signal = assertThrows(BackendException.class, () -> b.signal("khp_lp_one"));
-            assertEquals("UNKNOWN_OP", signal.code());
+            assertEquals("EINVAL", signal.code());
             assertEquals(LivepatchState.settled(true), b.status("khp_lp_one"));
         }
     }

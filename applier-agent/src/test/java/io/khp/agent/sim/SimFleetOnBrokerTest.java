@@ -21,10 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.khp.agent.AgentSettings;
 import io.khp.agent.bus.AgentRuntime;
+import io.khp.agent.bus.ArtifactCache;
+import io.khp.agent.bus.ArtifactStore;
 import io.khp.agent.core.ApplyPolicy;
 import io.khp.agent.testing.Bus;
 import io.khp.agent.testing.Commands;
 import io.khp.agent.testing.EventLog;
+import io.khp.agent.testing.LedgerStandIn;
 import io.khp.agent.testing.SignedModule;
 import io.khp.bus.SigningKeys;
 import io.khp.bus.Topics;
@@ -140,6 +143,70 @@ class SimFleetOnBrokerTest {
                     .stream().anyMatch(e -> e.getPayload() instanceof HostReported r && r.getLivepatches().stream()
                             .anyMatch(p -> p.getName().equals(MODULE) && p.getEnabled() && !p.getTransition())))),
                     "every host reported the applied livepatch");
+        }
+    }
+
+    @Test
+    void anArtifactMissingFromTheTopicIsFetchedFromTheLedgerAndStillChecked() throws Exception {
+        String prefix = "ledger-" + UUID.randomUUID().toString().substring(0, 8);
+        SimulatedFleet fleet = new SimulatedFleet(prefix, 2, FIXTURE,
+                TransitionModel.of(Duration.ofMillis(50), 0.0), Clock.systemUTC(), 5);
+        String good = "patch-good-" + prefix;
+        String bad = "patch-bad-" + prefix;
+        byte[] goodModule = ("ledger-only module " + good).getBytes(StandardCharsets.UTF_8);
+        byte[] badModule = ("ledger-only module " + bad).getBytes(StandardCharsets.UTF_8);
+        ArtifactRef goodRef = signer.sign(good, MODULE, goodModule);
+        ArtifactRef badRef = signer.sign(bad, MODULE, badModule);
+        byte[] tampered = badModule.clone();
+        tampered[0] ^= 1;
+        SimulatedHost first = fleet.hosts().get(0);
+        SimulatedHost second = fleet.hosts().get(1);
+        try (LedgerStandIn ledger = new LedgerStandIn();
+                EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name()),
+                        h -> h.startsWith(prefix), SimFleetOnBrokerTest::verify);
+                AgentRuntime agent = new AgentRuntime(prefix, bus.settings(), fleet.hosts(),
+                        AgentSettings.defaults().withPolicy(POLICY).withHeartbeat(Duration.ofSeconds(30))
+                                .withLedger(ledger.api(), Duration.ofMillis(300)),
+                        SigningKeys.trustedKeys(signer.keys()), 2, Clock.systemUTC())) {
+            // neither artifact is on khp.artifacts: only the ledger has them, one of them tampered with
+            ledger.serve(goodRef.getSha256(), goodModule);
+            ledger.serve(badRef.getSha256(), tampered);
+            assertTrue(agent.awaitStarted(Duration.ofSeconds(60)));
+            bus.command(Commands.apply(first.hostId(), good, MODULE, goodRef, CAPTURES));
+            bus.command(Commands.apply(second.hostId(), bad, MODULE, badRef, CAPTURES));
+            assertTrue(EventLog.await(Duration.ofSeconds(60), () -> log.count(first.hostId(), "Applied") == 1
+                    && log.count(second.hostId(), "ApplyFailed") == 1),
+                    () -> "events: " + log.typesOf(first.hostId()) + " " + log.typesOf(second.hostId()));
+            assertEquals(1, first.loads());
+            ApplyFailed refused = (ApplyFailed) log.of(second.hostId()).stream()
+                    .filter(e -> e.getPayload() instanceof ApplyFailed).findFirst().orElseThrow().getPayload();
+            assertEquals(ApplyFailureReason.UNTRUSTED_ARTIFACT, refused.getReasonCode());
+            assertTrue(refused.getDetail().contains(io.khp.bus.ArtifactSignature.sha256Hex(tampered)), refused.getDetail());
+            assertEquals(0, second.loads(), "the tampered bytes were never loaded");
+            assertTrue(ledger.requests().contains("GET /artifacts/" + goodRef.getSha256()), ledger.requests().toString());
+        }
+    }
+
+    @Test
+    void theArtifactStoreKeepsFewArtifactsAndReadsTheOthersAgain() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<byte[]> modules = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            modules.add(("store module " + i + " of " + run).getBytes(StandardCharsets.UTF_8));
+        }
+        ArtifactCache cache = new ArtifactCache(2, 1 << 20);
+        try (ArtifactStore store = new ArtifactStore(bus.settings(), "store-" + run, cache)) {
+            for (byte[] m : modules) {
+                bus.artifact(io.khp.bus.ArtifactSignature.sha256Hex(m), m);
+            }
+            assertTrue(EventLog.await(Duration.ofSeconds(30), () -> modules.stream()
+                    .allMatch(m -> store.seen(io.khp.bus.ArtifactSignature.sha256Hex(m)))));
+            assertTrue(cache.size() <= 2, "kept: " + cache.size());
+            for (byte[] m : modules) {
+                assertArrayEquals(m, store.find(io.khp.bus.ArtifactSignature.sha256Hex(m)));
+                assertTrue(cache.size() <= 2, "kept: " + cache.size());
+            }
+            assertEquals(null, store.find("00".repeat(32)));
         }
     }
 
