@@ -340,7 +340,7 @@ public final class HostWorker {
                                 hostId(), name);
                     }
                 } catch (BackendException e) {
-                    olderHelper(e, "signal");
+                    logRefused(e, "signal");
                     throw e;
                 }
                 return new Observation.Done(clock.instant());
@@ -350,7 +350,7 @@ public final class HostWorker {
                 try {
                     backend.force(name);
                 } catch (BackendException e) {
-                    olderHelper(e, "force");
+                    logRefused(e, "force");
                     throw e;
                 }
                 return new Observation.Done(clock.instant());
@@ -398,10 +398,11 @@ public final class HostWorker {
     }
 
     /**
-     * Compatibility with a helper older than the signal and force ops: it answers UNKNOWN_OP, and the
-     * apply goes on as if the step had been refused (its waits run out, the stall is reversed).
+     * Says why a signal or force was refused. A helper older than these ops answers UNKNOWN_OP: kept
+     * as a compatibility path only, the apply goes on as for any refusal of these best-effort steps
+     * (the waits run out, the stall is reversed).
      */
-    private void olderHelper(BackendException e, String op) {
+    private void logRefused(BackendException e, String op) {
         if ("UNKNOWN_OP".equals(e.code())) {
             LOG.warn("host {}: its khp-helper predates the {} op (UNKNOWN_OP): going on without it; update the helper",
                     hostId(), op);
