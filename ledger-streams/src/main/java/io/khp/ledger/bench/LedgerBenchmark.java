@@ -109,6 +109,8 @@ public final class LedgerBenchmark {
             System.out.printf(Locale.ROOT, "ledger: started in %.1f s, folded %,d events into state in %.1f s: %,.0f events/s%n",
                     (running - started) / 1e9, produced, foldSeconds, ledgerRate);
 
+            System.out.printf(Locale.ROOT, "rejections after the replay: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
+
             // 3. freshness at a fixed offered load
             latencies = freshness(settings, ledger.httpPort(), hosts, stepsPerHost, rate, freshnessSeconds);
         } finally {
@@ -122,7 +124,7 @@ public final class LedgerBenchmark {
         System.out.printf(Locale.ROOT, "freshness at %,d events/s offered: %d samples, p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                 rate, latencies.size(), p50, p99, latencies.isEmpty() ? 0.0 : latencies.get(latencies.size() - 1));
 
-        System.out.printf(Locale.ROOT, "rejections written by the ledger: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
+        System.out.printf(Locale.ROOT, "rejections after the offered load: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
         printSomeRejections(settings);
 
         System.out.printf(Locale.ROOT, "ratio %.3f%n", ledgerRate / rawRate);
