@@ -208,7 +208,7 @@ public final class LivepatchBuilder {
             stage.finish(null);
 
             stage.start(BuildStage.KBUILD, moduleName + ".ko");
-            ProcessRunner.Outcome mod = kbuild.buildModule(flavour.headers(), moduleDir, flavour.release());
+            ProcessRunner.Outcome mod = kbuild.buildModule(flavour.headers(), moduleDir);
             Path ko = moduleDir.resolve(moduleName + ".ko");
             if (!mod.ok() || !Files.isRegularFile(ko)) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.KBUILD, ReasonCodes.MODULE_BUILD_ERROR,

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -104,10 +103,7 @@ public final class ScratchTree implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // already gone
-        }
+        // rm is several times faster than a Java walk over 85k hard links
+        ProcessRunner.run(List.of("rm", "-rf", root.toString()), null, Map.of(), Duration.ofMinutes(5));
     }
 }

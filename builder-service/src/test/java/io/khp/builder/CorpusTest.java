@@ -1,0 +1,158 @@
+package io.khp.builder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.khp.builder.adapters.KernelPackages;
+import io.khp.builder.adapters.KhpHome;
+import io.khp.builder.core.BuildRefusal;
+import io.khp.bus.SigningKeys;
+
+/**
+ * The patch corpus (src/test/resources/corpus/cases.json): each patch, written against the Debian
+ * 6.1 source, is built for real; refusals must carry the expected reason; built modules are loaded
+ * into one qemu guest of the target kernel, their effect is checked inside the guest, and they
+ * are reverted (disable, wait for the transition, unload) with the original behaviour back.
+ */
+class CorpusTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path temp;
+
+    static Components components;
+    static FleetGuest guest;
+    static String release;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        SigningKeys.generate(temp.resolve("keys"));
+        components = Components.with(temp.resolve("keys"), temp.resolve("builds"));
+        release = new KernelPackages(KhpHome.root()).flavour("amd64").release();
+        guest = FleetGuest.boot("bcorpus");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (guest != null) {
+            guest.close();
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> corpus() throws IOException {
+        JsonNode cases;
+        try (InputStream in = CorpusTest.class.getResourceAsStream("/corpus/cases.json")) {
+            cases = JSON.readTree(in);
+        }
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode c : cases) {
+            tests.add(DynamicTest.dynamicTest(c.get("name").asText() + ": " + c.get("about").asText(), () -> run(c)));
+        }
+        assertTrue(tests.size() >= 9, "the corpus holds at least 9 cases");
+        return tests.stream();
+    }
+
+    private void run(JsonNode c) throws Exception {
+        String name = c.get("name").asText();
+        String diff;
+        try (InputStream in = CorpusTest.class.getResourceAsStream("/corpus/" + name + ".patch")) {
+            diff = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        LivepatchBuilder.Request request = new LivepatchBuilder.Request("corpus-" + name, "khp corpus: " + name, diff,
+                "amd64", release, false);
+        if (c.get("expect").asText().equals("REFUSED")) {
+            BuildRefusal.RefusedException e = org.junit.jupiter.api.Assertions.assertThrows(BuildRefusal.RefusedException.class,
+                    () -> components.builder().build(request, (s, f, ms, d) -> { }));
+            assertEquals(c.get("reasonCode").asText(), e.refusal().reasonCode(), e.getMessage());
+            assertNotNull(e.refusal().file(), "the refusal names the file");
+            if (c.has("symbol")) {
+                assertEquals(c.get("symbol").asText(), e.refusal().symbol(), e.getMessage());
+            }
+            return;
+        }
+        LivepatchBuilder.Built built = components.builder().build(request, (s, f, ms, d) -> { });
+        List<String> functions = built.functions().stream()
+                .map(f -> f.getObjectName() + ":" + f.getSymbol() + ":" + f.getSympos()).toList();
+        List<String> expected = new ArrayList<>();
+        c.get("functions").forEach(f -> expected.add(f.asText()));
+        assertEquals(expected, functions);
+        built.functions().forEach(f -> assertTrue(f.getPreBytes().remaining() > 0, "pre bytes of " + f.getSymbol()));
+        List<String> newFunctions = new ArrayList<>();
+        c.path("newFunctions").forEach(f -> newFunctions.add(f.asText()));
+        assertEquals(newFunctions, built.newFunctions());
+
+        String check = c.get("check").asText();
+        String before = guest.exec(check);
+        for (JsonNode p : c.get("patched")) {
+            assertFalse(before.contains(p.asText()), "before loading, '" + p.asText() + "' is not in: " + before);
+        }
+        JsonNode load = guest.call(guest.request("load").put("name", built.moduleName())
+                .put("module", Base64.getEncoder().encodeToString(built.module())));
+        assertTrue(load.path("ok").asBoolean(), () -> "load: " + load);
+        try {
+            waitForTransition(built.moduleName(), true);
+            String patched = guest.exec(check);
+            for (JsonNode p : c.get("patched")) {
+                assertTrue(patched.contains(p.asText()), "patched: '" + p.asText() + "' in: " + patched);
+            }
+        } finally {
+            JsonNode disable = guest.call(guest.request("disable").put("name", built.moduleName()));
+            assertTrue(disable.path("ok").asBoolean(), () -> "disable: " + disable);
+            waitForTransition(built.moduleName(), false);
+            JsonNode unload = guest.call(guest.request("unload").put("name", built.moduleName()));
+            assertTrue(unload.path("ok").asBoolean(), () -> "unload: " + unload);
+        }
+        String reverted = guest.exec(check);
+        for (JsonNode p : c.get("patched")) {
+            assertFalse(reverted.contains(p.asText()), "reverted: '" + p.asText() + "' gone from: " + reverted);
+        }
+        for (JsonNode o : c.path("original")) {
+            assertTrue(reverted.contains(o.asText()), "reverted: '" + o.asText() + "' back in: " + reverted);
+        }
+    }
+
+    /**
+     * Polls the helper's status until the patch is enabled with no transition running, or, for
+     * enabled=false, until it is disabled and settled (the kernel removes a disabled patch's sysfs
+     * directory once its transition is over: present=false).
+     */
+    private void waitForTransition(String module, boolean enabled) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        JsonNode status = null;
+        while (Instant.now().isBefore(deadline)) {
+            status = guest.call(guest.request("status").put("name", module)).path("result");
+            boolean present = status.path("present").asBoolean();
+            boolean settled = present && status.path("enabled").asBoolean() == enabled && !status.path("transition").asBoolean();
+            if (settled || (!enabled && !present)) {
+                return;
+            }
+            Thread.sleep(200); // poll interval
+        }
+        throw new AssertionError("livepatch " + module + " did not settle enabled=" + enabled + ": " + status);
+    }
+}
