@@ -33,7 +33,7 @@ public final class LedgerApp implements AutoCloseable {
     public LedgerApp(ClientSettings settings, LedgerConfig config) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
         this.self = new HostInfo(config.httpHost(), server.getAddress().getPort());
-        this.streams = new KafkaStreams(LedgerTopology.build(), properties(settings, config, self));
+        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs()), properties(settings, config, self));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("ledger stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

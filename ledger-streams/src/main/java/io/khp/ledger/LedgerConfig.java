@@ -10,10 +10,12 @@ import java.util.Map;
  * ~/.local/state/khp/ledger-PORT), KHP_LEDGER_STANDBY_REPLICAS (default 0), KHP_LEDGER_THREADS
  * (default 1), KHP_LEDGER_COMMIT_MS (default 100), KHP_LEDGER_INSTANCE_ID (static group membership:
  * a restarted instance takes its partitions back at once; default none), KHP_LEDGER_MAX_TASK_IDLE_MS
- * (how long a host task waits for all its topics to have data, to take them in timestamp order; default 0).
+ * (how long a host task waits for all its topics to have data, to take them in timestamp order; default 0),
+ * KHP_LEDGER_HOLD_MS (how long a host event taken before the command or lifecycle event it follows
+ * is held before it is rejected; default 10000).
  */
 public record LedgerConfig(String applicationId, String httpHost, int httpPort, Path stateDir, int standbyReplicas,
-        int threads, long commitIntervalMs, String instanceId, long maxTaskIdleMs) {
+        int threads, long commitIntervalMs, String instanceId, long maxTaskIdleMs, long holdMs) {
 
     public static LedgerConfig fromEnvironment() {
         return from(System.getenv());
@@ -30,22 +32,23 @@ public record LedgerConfig(String applicationId, String httpHost, int httpPort, 
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", "1")),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "100")),
                 env.get("KHP_LEDGER_INSTANCE_ID"),
-                Long.parseLong(env.getOrDefault("KHP_LEDGER_MAX_TASK_IDLE_MS", "0")));
+                Long.parseLong(env.getOrDefault("KHP_LEDGER_MAX_TASK_IDLE_MS", "0")),
+                Long.parseLong(env.getOrDefault("KHP_LEDGER_HOLD_MS", "10000")));
     }
 
     public LedgerConfig withHttpPort(int port) {
-        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs);
+        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
     }
 
     public LedgerConfig withStateDir(Path dir) {
-        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs);
+        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
     }
 
     public LedgerConfig withApplicationId(String id) {
-        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs);
+        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
     }
 
     public LedgerConfig withStandbyReplicas(int n) {
-        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs, instanceId, maxTaskIdleMs);
+        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
     }
 }

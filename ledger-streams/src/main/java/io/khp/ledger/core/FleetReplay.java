@@ -12,7 +12,8 @@ import io.khp.state.HostState;
 
 /**
  * Rebuilds the fleet's host states from the log (pure): builds first give the patch catalog, then
- * each host's events, in log order, go through {@link HostLedger} exactly as the live ledger does.
+ * each host's events, in log order, go through {@link HostInbox} exactly as the live ledger does
+ * (events still held at the end of the log are left out).
  */
 public final class FleetReplay {
 
@@ -42,13 +43,16 @@ public final class FleetReplay {
             }
         };
         Map<String, HostState> hosts = new TreeMap<>();
+        Map<String, List<HostInbox.Held>> held = new HashMap<>();
         for (KhpEvent e : hostEvents) {
             if (e.getHostId() == null) {
                 continue;
             }
-            HostStep step = HostLedger.evolve(hosts.get(e.getHostId()), e, catalog, 0L);
-            if (step.state() != null) {
-                hosts.put(e.getHostId(), step.state());
+            HostInbox.Outcome outcome = HostInbox.receive(hosts.get(e.getHostId()), held.getOrDefault(e.getHostId(), List.of()),
+                    e, catalog, 0L);
+            held.put(e.getHostId(), outcome.held());
+            if (outcome.state() != null) {
+                hosts.put(e.getHostId(), outcome.state());
             }
         }
         return hosts;

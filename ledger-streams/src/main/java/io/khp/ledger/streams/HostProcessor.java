@@ -1,8 +1,15 @@
 package io.khp.ledger.streams;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import io.khp.bus.AvroRecordSerde;
@@ -10,7 +17,8 @@ import io.khp.bus.Topics;
 import io.khp.events.ApplyRequested;
 import io.khp.events.KhpEvent;
 import io.khp.ledger.core.HostLedger;
-import io.khp.ledger.core.HostStep;
+import io.khp.ledger.core.HostInbox;
+import io.khp.ledger.core.HostInbox.Held;
 import io.khp.ledger.core.Rejections;
 import io.khp.state.HostPatch;
 import io.khp.state.HostPatchChange;
@@ -21,7 +29,8 @@ import io.khp.state.Rejection;
 /**
  * Host-keyed processing: folds each host event (reports, lifecycle, commands) into the host's
  * state with {@link HostLedger}, publishes the new state, the rejections, and each patch state
- * change for the patch-keyed side.
+ * change for the patch-keyed side. Events taken before the event of the other topic they follow
+ * are held per host ({@link HostInbox}) and rejected when held longer than the hold time.
  */
 final class HostProcessor implements Processor<String, byte[], String, Outbound> {
 
@@ -29,16 +38,31 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
 
+    private final long holdMs;
     private ProcessorContext<String, Outbound> context;
     /** Host states, encoded: each new state is encoded once for the store and the host-state topic. */
     private KeyValueStore<String, byte[]> hosts;
+    /** Events held until an event of the other topic makes them legal ({@link HostInbox}). */
+    private KeyValueStore<String, byte[]> heldStore;
+    /** The hosts with held events (a copy of the held store's keys, so other hosts never read it). */
+    private final SortedSet<String> holding = new TreeSet<>();
     private StorePatchCatalog catalog;
+
+    HostProcessor(long holdMs) {
+        this.holdMs = holdMs;
+    }
 
     @Override
     public void init(ProcessorContext<String, Outbound> context) {
         this.context = context;
         this.hosts = context.getStateStore(LedgerTopology.HOSTS_STORE);
+        this.heldStore = context.getStateStore(LedgerTopology.HELD_STORE);
         this.catalog = new StorePatchCatalog(context.getStateStore(LedgerTopology.CATALOG_STORE));
+        try (KeyValueIterator<String, byte[]> all = heldStore.all()) {
+            all.forEachRemaining(kv -> holding.add(kv.key));
+        }
+        context.schedule(Duration.ofMillis(Math.max(10, Math.min(1000, holdMs / 4))), PunctuationType.WALL_CLOCK_TIME,
+                this::expireHeld);
     }
 
     @Override
@@ -57,21 +81,48 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         if (!hostId.equals(event.getHostId())) {
             event = KhpEvent.newBuilder(event).setHostId(hostId).build();
         }
+        List<Held> held = holding.contains(hostId) ? HeldEventsSerde.decode(heldStore.get(hostId)) : List.of();
+        HostState current = state(hostId);
+        publish(record, hostId, held, HostInbox.receive(current, held, event, catalog, now));
+    }
+
+    private HostState state(String hostId) {
         byte[] stored = hosts.get(hostId);
-        HostState current = stored == null ? null : HOST.decode(stored);
-        HostStep step = HostLedger.evolve(current, event, catalog, now);
-        if (step.duplicate()) {
+        return stored == null ? null : HOST.decode(stored);
+    }
+
+    /** Rejects the events held too long, as of the wall clock. */
+    private void expireHeld(long now) {
+        for (String hostId : List.copyOf(holding)) {
+            List<Held> held = HeldEventsSerde.decode(heldStore.get(hostId));
+            HostInbox.Outcome outcome = HostInbox.expire(state(hostId), held, catalog, now, holdMs);
+            if (outcome.heldChanged(held)) {
+                publish(new Record<>(hostId, (byte[]) null, now), hostId, held, outcome);
+            }
+        }
+    }
+
+    private void publish(Record<String, byte[]> record, String hostId, List<Held> held, HostInbox.Outcome outcome) {
+        for (HostInbox.Refusal refusal : outcome.refusals()) {
+            send(record, hostId, Topics.REJECTIONS.name(), REJECTION.encode(refusal.rejection()));
+            reportToRollout(record, refusal.state(), refusal.event());
+        }
+        if (outcome.heldChanged(held)) {
+            if (outcome.held().isEmpty()) {
+                heldStore.delete(hostId);
+                holding.remove(hostId);
+            } else {
+                heldStore.put(hostId, HeldEventsSerde.encode(outcome.held()));
+                holding.add(hostId);
+            }
+        }
+        if (!outcome.changed()) {
             return;
         }
-        if (step.rejection() != null) {
-            send(record, hostId, Topics.REJECTIONS.name(), REJECTION.encode(step.rejection()));
-            reportToRollout(record, current, event);
-            return;
-        }
-        byte[] encoded = HOST.encode(step.state());
+        byte[] encoded = HOST.encode(outcome.state());
         hosts.put(hostId, encoded);
         send(record, hostId, Topics.HOST_STATE.name(), encoded);
-        for (HostPatchChange change : step.changes()) {
+        for (HostPatchChange change : outcome.changes()) {
             if (change.getPatchId() != null) {
                 context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(CHANGE.encode(change))));
             }

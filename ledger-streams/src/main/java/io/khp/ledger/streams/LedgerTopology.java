@@ -35,6 +35,9 @@ import io.khp.state.RolloutHost;
 public final class LedgerTopology {
 
     public static final String HOSTS_STORE = "hosts";
+    public static final String HELD_STORE = "held-events";
+    /** How long a host event waits for the event of the other topic it follows before it is rejected. */
+    public static final long DEFAULT_HOLD_MS = 10_000;
     public static final String PATCHES_STORE = "patches";
     public static final String COMMANDS_STORE = "patch-commands";
     public static final String ROLLOUT_HOSTS_STORE = "rollout-hosts";
@@ -49,6 +52,10 @@ public final class LedgerTopology {
     }
 
     public static Topology build() {
+        return build(DEFAULT_HOLD_MS);
+    }
+
+    public static Topology build(long holdMs) {
         StreamsBuilder builder = new StreamsBuilder();
         // global copies keep the encoded states: only what is looked up gets decoded
         builder.addGlobalStore(globalStore(FLEET_STORE), Topics.HOST_STATE.name(),
@@ -57,6 +64,7 @@ public final class LedgerTopology {
                 Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE));
 
         builder.addStateStore(store(HOSTS_STORE, Serdes.ByteArray()));
+        builder.addStateStore(store(HELD_STORE, Serdes.ByteArray()));
         // a few patch keys take every host change: the cache sends one changelog record per key and commit
         builder.addStateStore(store(PATCHES_STORE, new AvroRecordSerde<>(PatchState.class)).withCachingEnabled());
         builder.addStateStore(store(COMMANDS_STORE, new AvroRecordSerde<>(ApplyRequested.class)));
@@ -65,7 +73,8 @@ public final class LedgerTopology {
         KStream<String, byte[]> hostEvents = builder.stream(
                 List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
                 Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
-        KStream<String, Outbound> hostOutput = hostEvents.process(HostProcessor::new, Named.as("hosts"), HOSTS_STORE);
+        KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs), Named.as("hosts"),
+                HOSTS_STORE, HELD_STORE);
 
         KStream<String, Object> changes = hostOutput
                 .filter((k, v) -> v.isChange(), Named.as("host-patch-changes-only"))

@@ -88,6 +88,12 @@ final class LedgerDriver implements AutoCloseable {
         return this;
     }
 
+    /** Lets the wall clock run (held events expire). */
+    LedgerDriver advance(Duration by) {
+        driver.advanceWallClockTime(by);
+        return this;
+    }
+
     HostState host(String id) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LedgerTopology.HOSTS_STORE);
         byte[] encoded = store.get(id);

@@ -270,22 +270,77 @@ class LedgerTopologyTest {
         fleet("h1");
         ledger.pipe(e.applied("ghost", "p1", 1));
         ledger.pipe(e.applied("h1", "p1", 1));
+        // an event for a patch never requested waits for a request (it may have been read first), then is rejected
+        List<Rejection> unknown = ledger.rejections();
+        assertEquals(1, unknown.size());
+        assertTrue(unknown.get(0).getReason().contains("unknown host ghost"));
+        ledger.advance(java.time.Duration.ofMillis(LedgerTopology.DEFAULT_HOLD_MS + 1000));
+        List<Rejection> expired = ledger.rejections();
+        assertEquals(1, expired.size());
+        assertTrue(expired.get(0).getReason().contains("never requested"), expired.get(0).getReason());
+        assertTrue(expired.get(0).getReason().contains("waiting for ApplyRequested"), expired.get(0).getReason());
         ledger.pipe(e.applyRequested("h1", "p1"));
         agentApplies("h1", "p1");
         ledger.pipe(e.applyRequested("h1", "p2"));
         agentApplies("h1", "p2");
         ledger.pipe(e.revertRequested("h1", "p1"));
         List<Rejection> rejections = ledger.rejections();
-        assertEquals(3, rejections.size());
-        assertTrue(rejections.get(0).getReason().contains("unknown host ghost"));
-        assertTrue(rejections.get(1).getReason().contains("never requested"));
-        assertTrue(rejections.get(2).getReason().contains("above"));
-        assertEquals("RevertRequested", rejections.get(2).getEventType());
-        assertEquals("APPLIED", rejections.get(2).getCurrentState());
+        assertEquals(1, rejections.size());
+        assertTrue(rejections.get(0).getReason().contains("above"));
+        assertEquals("RevertRequested", rejections.get(0).getEventType());
+        assertEquals("APPLIED", rejections.get(0).getCurrentState());
         assertNull(ledger.host("ghost"));
         assertEquals(PatchStatus.APPLIED, stateOf("h1", "p1"));
         ledger.pipe(e.revertRequested("h1", "p2"));
         assertEquals(PatchStatus.REVERTING, stateOf("h1", "p2"));
+    }
+
+    /** The commands and lifecycle topics are ordered apart: pipe each pair in the order the ledger may read them. */
+    @Test
+    void aRevertReadBeforeItsAppliedIsHeldUntilTheAppliedArrives() {
+        fleet("h1");
+        ledger.pipe(e.applyRequested("h1", "p1"), e.captured("h1", "p1"), e.verified("h1", "p1", Verdict.MATCH),
+                e.attempted("h1", "p1", 1, ApplyOutcome.APPLIED));
+        ledger.pipe(e.revertRequested("h1", "p1"));
+        assertEquals(PatchStatus.APPLYING, stateOf("h1", "p1"));
+        ledger.pipe(e.applied("h1", "p1", 1));
+        assertEquals(PatchStatus.REVERTING, stateOf("h1", "p1"));
+        ledger.pipe(e.reverted("h1", "p1"));
+        assertEquals(PatchStatus.REVERTED, stateOf("h1", "p1"));
+        assertEquals(List.of(), ledger.rejections());
+        ledger.advance(java.time.Duration.ofMillis(LedgerTopology.DEFAULT_HOLD_MS + 1000));
+        assertEquals(List.of(), ledger.rejections());
+        List<PatchStatus> published = ledger.hostStates().stream()
+                .map(h -> h.getPatches().stream().filter(p -> "p1".equals(p.getPatchId())).findFirst().map(p -> p.getState()).orElse(null))
+                .toList();
+        // the Applied and the revert it released are one published state; the entry keeps when it was applied
+        assertTrue(published.containsAll(List.of(PatchStatus.APPLYING, PatchStatus.REVERTING, PatchStatus.REVERTED)), published.toString());
+        assertTrue(ledger.host("h1").getPatches().get(0).getEnteredAt().containsKey("APPLIED"));
+    }
+
+    @Test
+    void lifecycleEventsReadBeforeTheirRequestAreHeldInOrder() {
+        fleet("h1");
+        ledger.pipe(e.captured("h1", "p1"), e.verified("h1", "p1", Verdict.MATCH));
+        assertNull(stateOf("h1", "p1"));
+        ledger.pipe(e.applyRequested("h1", "p1"));
+        assertEquals(PatchStatus.VERIFIED, stateOf("h1", "p1"));
+        assertEquals(List.of(), ledger.rejections());
+    }
+
+    @Test
+    void aRevertWhoseAppliedNeverComesIsRejectedAfterTheHoldTime() {
+        fleet("h1");
+        ledger.pipe(e.applyRequested("h1", "p1"), e.captured("h1", "p1"));
+        ledger.pipe(e.revertRequested("h1", "p1"));
+        assertEquals(List.of(), ledger.rejections());
+        ledger.advance(java.time.Duration.ofMillis(LedgerTopology.DEFAULT_HOLD_MS + 1000));
+        List<Rejection> rejections = ledger.rejections();
+        assertEquals(1, rejections.size());
+        assertEquals("RevertRequested", rejections.get(0).getEventType());
+        assertEquals("CAPTURED", rejections.get(0).getCurrentState());
+        assertTrue(rejections.get(0).getReason().contains("waiting for Applied"), rejections.get(0).getReason());
+        assertEquals(PatchStatus.CAPTURED, stateOf("h1", "p1"));
     }
 
     @Test
