@@ -95,6 +95,23 @@ public final class PatchLedger {
         return next;
     }
 
+    /** Adds the net host count changes of several hosts to the patch's host counts. */
+    public static PatchState hostCountsChanged(PatchState current, HostCountDelta delta) {
+        PatchState base = current == null ? empty(delta.patchId()) : current;
+        if (delta.counts().isEmpty()) {
+            return base;
+        }
+        PatchState next = new PatchState(base.getPatchId(), base.getName(), base.getBuildStatus(), base.getBuildStage(),
+                base.getBuildFailure(), base.getManifest(), base.getHostCounts(), base.getRollouts(), base.getUpdatedAt(),
+                base.getRecentEventIds());
+        Map<String, Integer> counts = new HashMap<>(next.getHostCounts());
+        delta.counts().forEach((state, n) -> counts.merge(state, n, Integer::sum));
+        counts.values().removeIf(n -> n <= 0);
+        next.setHostCounts(counts);
+        next.setUpdatedAt(Math.max(next.getUpdatedAt(), delta.at()));
+        return next;
+    }
+
     public static PatchState withRollout(PatchState current, RolloutState rollout) {
         PatchState next = PatchState.newBuilder(current).build();
         List<RolloutState> rollouts = new ArrayList<>(next.getRollouts());

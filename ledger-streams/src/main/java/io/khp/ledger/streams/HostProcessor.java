@@ -1,7 +1,10 @@
 package io.khp.ledger.streams;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -17,6 +20,7 @@ import io.khp.bus.Topics;
 import io.khp.events.ApplyRequested;
 import io.khp.events.KhpEvent;
 import io.khp.ledger.core.HostLedger;
+import io.khp.ledger.core.HostCountDelta;
 import io.khp.ledger.core.HostInbox;
 import io.khp.ledger.core.HostInbox.Held;
 import io.khp.ledger.core.Rejections;
@@ -38,6 +42,12 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
 
+    /** How often the summed host count changes go to the patch side. */
+    static final Duration DELTA_INTERVAL = Duration.ofMillis(100);
+
+    /** How many decoded host states a task keeps (the least recently used go first). */
+    static final int DECODED_HOSTS = 50_000;
+
     private final long holdMs;
     private ProcessorContext<String, Outbound> context;
     /** Host states, encoded: each new state is encoded once for the store and the host-state topic. */
@@ -47,6 +57,22 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     /** The hosts with held events (a copy of the held store's keys, so other hosts never read it). */
     private final SortedSet<String> holding = new TreeSet<>();
     private StorePatchCatalog catalog;
+    /**
+     * Decoded host states of this task's hosts, each with the bytes it was decoded from: decoding a
+     * host state is the costliest step of an event, and the store changes only through this
+     * processor. An entry is used only while the store still holds exactly those bytes.
+     */
+    private final Map<String, DecodedHost> decoded = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, DecodedHost> eldest) {
+            return size() > DECODED_HOSTS;
+        }
+    };
+
+    private record DecodedHost(byte[] encoded, HostState state) {
+    }
+    /** Count changes outside rollouts, summed per patch until the next flush (cached: rarely written out). */
+    private KeyValueStore<String, HostCountDelta> deltas;
 
     HostProcessor(long holdMs) {
         this.holdMs = holdMs;
@@ -55,9 +81,12 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     @Override
     public void init(ProcessorContext<String, Outbound> context) {
         this.context = context;
+        decoded.clear();
         this.hosts = context.getStateStore(LedgerTopology.HOSTS_STORE);
         this.heldStore = context.getStateStore(LedgerTopology.HELD_STORE);
         this.catalog = new StorePatchCatalog(context.getStateStore(LedgerTopology.CATALOG_STORE));
+        this.deltas = context.getStateStore(LedgerTopology.DELTAS_STORE);
+        context.schedule(DELTA_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::flushDeltas);
         try (KeyValueIterator<String, byte[]> all = heldStore.all()) {
             all.forEachRemaining(kv -> holding.add(kv.key));
         }
@@ -88,7 +117,17 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
 
     private HostState state(String hostId) {
         byte[] stored = hosts.get(hostId);
-        return stored == null ? null : HOST.decode(stored);
+        if (stored == null) {
+            decoded.remove(hostId);
+            return null;
+        }
+        DecodedHost known = decoded.get(hostId);
+        if (known != null && Arrays.equals(known.encoded(), stored)) {
+            return known.state();
+        }
+        HostState state = HOST.decode(stored);
+        decoded.put(hostId, new DecodedHost(stored, state));
+        return state;
     }
 
     /** Rejects the events held too long, as of the wall clock. */
@@ -121,10 +160,37 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         }
         byte[] encoded = HOST.encode(outcome.state());
         hosts.put(hostId, encoded);
+        decoded.put(hostId, new DecodedHost(encoded, outcome.state()));
         send(record, hostId, Topics.HOST_STATE.name(), encoded);
         for (HostPatchChange change : outcome.changes()) {
-            if (change.getPatchId() != null) {
-                context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(CHANGE.encode(change))));
+            if (HostCountDelta.summable(change)) {
+                HostCountDelta delta = deltas.get(change.getPatchId());
+                deltas.put(change.getPatchId(), (delta == null ? HostCountDelta.empty(change.getPatchId()) : delta).plus(change));
+            } else if (change.getPatchId() != null) {
+                forwardChange(record, change);
+            }
+        }
+    }
+
+    /** A change one by one, after the summed changes of its patch so that the patch side sees them in order. */
+    private void forwardChange(Record<String, byte[]> record, HostPatchChange change) {
+        HostCountDelta pending = deltas.get(change.getPatchId());
+        if (pending != null) {
+            deltas.delete(change.getPatchId());
+            context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(HostCountDeltaSerde.encode(pending))));
+        }
+        context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(CHANGE.encode(change))));
+    }
+
+    private void flushDeltas(long now) {
+        List<HostCountDelta> pending = new java.util.ArrayList<>();
+        try (KeyValueIterator<String, HostCountDelta> all = deltas.all()) {
+            all.forEachRemaining(kv -> pending.add(kv.value));
+        }
+        for (HostCountDelta delta : pending) {
+            deltas.delete(delta.patchId());
+            if (!delta.counts().isEmpty()) {
+                context.forward(new Record<>(delta.patchId(), Outbound.change(HostCountDeltaSerde.encode(delta)), now));
             }
         }
     }
@@ -150,7 +216,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
                 .setAt(event.getOccurredAt().toEpochMilli())
                 .setEventId(event.getEventId())
                 .build();
-        context.forward(record.withKey(event.getPatchId()).withValue(Outbound.change(CHANGE.encode(report))));
+        forwardChange(record.withKey(event.getPatchId()), report);
     }
 
     private void send(Record<String, byte[]> record, String key, String topic, byte[] value) {

@@ -36,6 +36,7 @@ public final class LedgerTopology {
 
     public static final String HOSTS_STORE = "hosts";
     public static final String HELD_STORE = "held-events";
+    public static final String DELTAS_STORE = "count-deltas";
     /** How long a host event waits for the event of the other topic it follows before it is rejected. */
     public static final long DEFAULT_HOLD_MS = 10_000;
     public static final String PATCHES_STORE = "patches";
@@ -63,8 +64,10 @@ public final class LedgerTopology {
         builder.addGlobalStore(globalStore(CATALOG_STORE), Topics.PATCH_STATE.name(),
                 Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE));
 
-        builder.addStateStore(store(HOSTS_STORE, Serdes.ByteArray()));
+        // cached: reads of recently used hosts come from memory, a host's updates within a commit are written once
+        builder.addStateStore(store(HOSTS_STORE, Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(store(HELD_STORE, Serdes.ByteArray()));
+        builder.addStateStore(store(DELTAS_STORE, new HostCountDeltaSerde()).withCachingEnabled());
         // a few patch keys take every host change: the cache sends one changelog record per key and commit
         builder.addStateStore(store(PATCHES_STORE, new AvroRecordSerde<>(PatchState.class)).withCachingEnabled());
         builder.addStateStore(store(COMMANDS_STORE, new AvroRecordSerde<>(ApplyRequested.class)));
@@ -74,14 +77,15 @@ public final class LedgerTopology {
                 List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
                 Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
         KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs), Named.as("hosts"),
-                HOSTS_STORE, HELD_STORE);
+                HOSTS_STORE, HELD_STORE, DELTAS_STORE);
 
         KStream<String, Object> changes = hostOutput
                 .filter((k, v) -> v.isChange(), Named.as("host-patch-changes-only"))
                 .mapValues(Outbound::value, Named.as("host-patch-change-bytes"))
                 .repartition(Repartitioned.with(KEY, Serdes.ByteArray()).withName(CHANGES)
                         .withNumberOfPartitions(Topics.BUILDS.partitions()))
-                .mapValues(bytes -> (Object) CHANGE.decode(bytes), Named.as("host-patch-change-decode"));
+                .mapValues(bytes -> HostCountDeltaSerde.isDelta(bytes) ? (Object) HostCountDeltaSerde.decode(bytes)
+                        : (Object) CHANGE.decode(bytes), Named.as("host-patch-change-decode"));
         send(hostOutput.filterNot((k, v) -> v.isChange(), Named.as("host-outputs")), "host-sink");
 
         KStream<String, Object> patchEvents = builder.stream(List.of(Topics.BUILDS.name(), Topics.ROLLOUTS.name()),

@@ -31,6 +31,7 @@ import io.khp.events.RolloutCompleted;
 import io.khp.events.RolloutHalted;
 import io.khp.events.RolloutRequested;
 import io.khp.events.RolloutWaveStarted;
+import io.khp.ledger.core.HostCountDelta;
 import io.khp.ledger.core.HostSelectorMatcher;
 import io.khp.ledger.core.PatchLedger;
 import io.khp.ledger.core.Rejections;
@@ -89,6 +90,8 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
     public void process(Record<String, Object> record) {
         if (record.value() instanceof HostPatchChange change) {
             hostChanged(record, change);
+        } else if (record.value() instanceof HostCountDelta delta) {
+            save(record, PatchLedger.hostCountsChanged(patches.get(delta.patchId()), delta), false);
         } else if (record.value() instanceof byte[] bytes) {
             EventDecoding.decode(context, record, bytes).ifPresent(event -> patchEvent(record, event));
         }

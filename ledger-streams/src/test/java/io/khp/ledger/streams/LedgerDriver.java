@@ -82,8 +82,9 @@ final class LedgerDriver implements AutoCloseable {
         return this;
     }
 
-    /** Lets the wall clock run, so that pending patch state is published. */
+    /** Lets the wall clock run, so that summed host counts reach the patch side and pending patch state is published. */
     LedgerDriver tick() {
+        driver.advanceWallClockTime(HostProcessor.DELTA_INTERVAL);
         driver.advanceWallClockTime(PatchProcessor.PUBLISH_INTERVAL.plusMillis(1));
         return this;
     }

@@ -344,6 +344,22 @@ class LedgerTopologyTest {
     }
 
     @Test
+    void hostCountsOutsideRolloutsArriveSummed() {
+        fleet("h1", "h2", "h3");
+        for (String h : List.of("h1", "h2", "h3")) {
+            ledger.pipe(e.applyRequested(h, "p1"));
+            agentApplies(h, "p1");
+        }
+        ledger.pipe(e.revertRequested("h2", "p1"), e.reverted("h2", "p1"));
+        ledger.pipe(e.applyRequested("h3", "p2"));
+        ledger.tick();
+        assertEquals(Map.of("APPLIED", 2, "REVERTED", 1), ledger.patch("p1").getHostCounts());
+        assertEquals(Map.of("REQUESTED", 1), ledger.patch("p2").getHostCounts());
+        List<PatchState> published = ledger.patchStates();
+        assertEquals(2, published.size(), "one publication per patch: " + published);
+    }
+
+    @Test
     void aDuplicateEventChangesNothing() {
         fleet("h1");
         KhpEvent request = e.applyRequested("h1", "p1");
