@@ -52,8 +52,7 @@ public final class HostLedger {
         if (patchId == null) {
             return rejected(current, event, "event without a patch id", null, now);
         }
-        HostState next = HostState.newBuilder(current).build();
-        next.setPatches(new ArrayList<>(next.getPatches()));
+        HostState next = copyForUpdate(current);
         HostPatch entry = find(next, patchId);
         if (entry == null && event.getPayload() instanceof ApplyRequested request) {
             entry = next.getPatches().stream()
@@ -91,8 +90,7 @@ public final class HostLedger {
         HostState next = current == null
                 ? HostState.newBuilder().setHostId(event.getHostId()).setPatches(new ArrayList<>())
                         .setObserved(new ArrayList<>()).setRecentEvents(new ArrayList<>()).build()
-                : HostState.newBuilder(current).build();
-        next.setPatches(new ArrayList<>(next.getPatches()));
+                : copyForUpdate(current);
         String previousBoot = next.getBootId();
         boolean rebooted = previousBoot != null && !previousBoot.equals(report.getBootId());
         var k = report.getKernel();
@@ -168,6 +166,30 @@ public final class HostLedger {
         next.setDrift(hasDrift(next) || patches.stream()
                 .anyMatch(p -> p.getState() == PatchStatus.APPLIED && !loaded.contains(p.getModuleName())));
         return new HostStep(remember(next, event), changes, null, false);
+    }
+
+    /**
+     * The state to fold an event into, sharing with {@code current} only what the fold replaces
+     * rather than changes (strings, the kernel, the observed and recent-event lists, the labels):
+     * the host and each patch entry (with its entered-at times) are new objects, so {@code current}
+     * never changes. A deep copy of the whole state was the costliest step of an event.
+     */
+    static HostState copyForUpdate(HostState current) {
+        HostState next = new HostState();
+        for (int i = 0; i < HostState.SCHEMA$.getFields().size(); i++) {
+            next.put(i, current.get(i));
+        }
+        List<HostPatch> patches = new ArrayList<>(current.getPatches().size());
+        for (HostPatch p : current.getPatches()) {
+            HostPatch copy = new HostPatch();
+            for (int i = 0; i < HostPatch.SCHEMA$.getFields().size(); i++) {
+                copy.put(i, p.get(i));
+            }
+            copy.setEnteredAt(new HashMap<>(p.getEnteredAt()));
+            patches.add(copy);
+        }
+        next.setPatches(patches);
+        return next;
     }
 
     /** A patch in these states may be loaded on the host without that being drift. */

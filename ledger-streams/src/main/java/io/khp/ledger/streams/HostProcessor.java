@@ -46,7 +46,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     static final Duration DELTA_INTERVAL = Duration.ofMillis(100);
 
     /** How many decoded host states a task keeps (the least recently used go first). */
-    static final int DECODED_HOSTS = 50_000;
+    static final int DECODED_HOSTS = 10_000;
 
     private final long holdMs;
     private ProcessorContext<String, Outbound> context;

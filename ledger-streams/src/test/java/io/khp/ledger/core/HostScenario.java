@@ -72,7 +72,10 @@ final class HostScenario {
     }
 
     private void apply(KhpEvent e) {
+        HostState before = state == null ? null : HostState.newBuilder(state).build();
         last = HostLedger.evolve(state, e, catalog, 42L);
+        // the ledger keeps decoded states and folds into copies: the state folded from never changes
+        assertEquals(before, state, "evolve changed the state it was given");
         state = last.state();
         changes.addAll(last.changes());
         if (last.rejection() != null) {
