@@ -34,12 +34,12 @@ final class RolloutProgress {
         Object p = event.getPayload();
         if (p instanceof RolloutWaveStarted w && rolloutId.equals(w.getRolloutId())) {
             w.getHosts().forEach(h -> hostSteps.putIfAbsent(h, "waiting"));
-            detail = "wave " + w.getWave() + " started (" + w.getHosts().size() + " hosts)";
+            detail = "wave " + (w.getWave() + 1) + " started (" + w.getHosts().size() + " hosts)";
             return true;
         }
         if (p instanceof RolloutHalted h && rolloutId.equals(h.getRolloutId())) {
             outcome = Outcome.HALTED;
-            detail = "halted in wave " + h.getWave() + ": " + h.getReason();
+            detail = "halted in wave " + (h.getWave() + 1) + ": " + h.getReason();
             return true;
         }
         if (p instanceof RolloutCompleted c && rolloutId.equals(c.getRolloutId())) {
@@ -52,6 +52,9 @@ final class RolloutProgress {
             return false;
         }
         String step = step(p);
+        if ("rejected".equals(hostSteps.get(host)) && "failed".equals(step)) {
+            return false; // the agent's ApplyFailed(MISMATCH) after a rejection: still rejected, not a failure
+        }
         if (step == null || step.equals(hostSteps.get(host))) {
             return false;
         }

@@ -24,12 +24,15 @@ class RolloutProgressTest {
     @Test
     void countsEachHostsLatestStepAndEndsOnCompletion() {
         RolloutProgress progress = new RolloutProgress("p", "r");
-        assertTrue(progress.accept(event(null, "p", RolloutWaveStarted.newBuilder().setRolloutId("r").setWave(1)
+        assertTrue(progress.accept(event(null, "p", RolloutWaveStarted.newBuilder().setRolloutId("r").setWave(0)
                 .setHosts(List.of("a", "b")).build())));
         assertTrue(progress.accept(event("a", "p", PreRunVerified.newBuilder().setVerdict(Verdict.MATCH).build())));
         assertTrue(progress.accept(event("b", "p", PreRunVerified.newBuilder().setVerdict(Verdict.MISMATCH).build())));
         assertTrue(progress.accept(event("a", "p", Applied.newBuilder().setModuleName("m").setTransitionMs(1).build())));
+        assertFalse(progress.accept(event("b", "p", ApplyFailed.newBuilder().setReasonCode(ApplyFailureReason.MISMATCH)
+                .setDetail("kernel differs").build())), "a rejected host's ApplyFailed keeps it rejected");
         assertEquals(Map.of("applied", 1, "rejected", 1), progress.counts());
+        assertTrue(progress.summary().contains("wave 1 started"), progress.summary());
         assertEquals(Optional.empty(), progress.outcome());
         progress.accept(event(null, "p", RolloutCompleted.newBuilder().setRolloutId("r").setCounts(RolloutCounts.newBuilder().build()).build()));
         assertEquals(Optional.of(RolloutProgress.Outcome.COMPLETED), progress.outcome());
