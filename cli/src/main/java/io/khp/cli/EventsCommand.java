@@ -35,6 +35,9 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--idle-ms", defaultValue = "2000", description = "Stop after this long without new events")
     long idleMs;
 
+    @Option(names = "--json", description = "One JSON object per event (type, ids, time, topic, offset, summary)")
+    boolean json;
+
     @Override
     public Integer call() {
         try (var consumer = new KafkaConsumer<byte[], byte[]>(kafka.settings().consumer(null))) {
@@ -54,10 +57,17 @@ final class EventsCommand implements Callable<Integer> {
                         KhpEvent event = EventCodec.instance().decode(record.value());
                         if ((host == null || host.equals(event.getHostId()))
                                 && (correlation == null || correlation.equals(event.getCorrelationId()))) {
-                            System.out.println(EventLine.of(event));
+                            System.out.println(json ? Json.object("type", io.khp.bus.Events.typeOf(event),
+                                    "eventId", event.getEventId(), "occurredAt", event.getOccurredAt().toString(),
+                                    "source", event.getSource(), "hostId", event.getHostId(), "patchId", event.getPatchId(),
+                                    "correlationId", event.getCorrelationId(), "topic", record.topic(),
+                                    "partition", record.partition(), "offset", record.offset(),
+                                    "summary", EventLine.gist(event.getPayload())) : EventLine.of(event));
                         }
                     } catch (UndecodableEventException e) {
-                        System.out.printf("%s-%d@%d: undecodable (%s)%n", record.topic(), record.partition(), record.offset(), e.reason());
+                        System.out.println(json ? Json.object("type", "undecodable", "topic", record.topic(), "partition",
+                                record.partition(), "offset", record.offset(), "error", e.reason())
+                                : String.format("%s-%d@%d: undecodable (%s)", record.topic(), record.partition(), record.offset(), e.reason()));
                     }
                 }
             }
