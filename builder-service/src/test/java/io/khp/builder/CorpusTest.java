@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -116,7 +115,7 @@ class CorpusTest {
         assertTrue(load.path("ok").asBoolean(), () -> "load: " + load);
         String lateModule = c.path("lateModule").asText(null);
         try {
-            waitForTransition(built.moduleName(), true);
+            guest.awaitTransition(built.moduleName(), true);
             if (lateModule != null) {
                 // the patched module arrives after the livepatch: the livepatch core patches it as it loads
                 JsonNode late = guest.call(guest.request("load").put("name", lateModule)
@@ -130,7 +129,7 @@ class CorpusTest {
         } finally {
             JsonNode disable = guest.call(guest.request("disable").put("name", built.moduleName()));
             assertTrue(disable.path("ok").asBoolean(), () -> "disable: " + disable);
-            waitForTransition(built.moduleName(), false);
+            guest.awaitTransition(built.moduleName(), false);
             JsonNode unload = guest.call(guest.request("unload").put("name", built.moduleName()));
             assertTrue(unload.path("ok").asBoolean(), () -> "unload: " + unload);
         }
@@ -154,25 +153,5 @@ class CorpusTest {
             return files.filter(p -> p.getFileName().toString().equals(name + ".ko")).findFirst()
                     .orElseThrow(() -> new AssertionError(name + ".ko is not in the image package"));
         }
-    }
-
-    /**
-     * Polls the helper's status until the patch is enabled with no transition running, or, for
-     * enabled=false, until it is disabled and settled (the kernel removes a disabled patch's sysfs
-     * directory once its transition is over: present=false).
-     */
-    private void waitForTransition(String module, boolean enabled) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
-        JsonNode status = null;
-        while (Instant.now().isBefore(deadline)) {
-            status = guest.call(guest.request("status").put("name", module)).path("result");
-            boolean present = status.path("present").asBoolean();
-            boolean settled = present && status.path("enabled").asBoolean() == enabled && !status.path("transition").asBoolean();
-            if (settled || (!enabled && !present)) {
-                return;
-            }
-            Thread.sleep(200); // poll interval
-        }
-        throw new AssertionError("livepatch " + module + " did not settle enabled=" + enabled + ": " + status);
     }
 }

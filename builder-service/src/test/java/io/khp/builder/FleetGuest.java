@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -98,5 +99,25 @@ final class FleetGuest implements AutoCloseable {
         } catch (IOException e) {
             // already gone
         }
+    }
+
+    /**
+     * Polls the helper's status until the patch is enabled with no transition running, or, for
+     * enabled=false, until it is disabled and settled (the kernel removes a disabled patch's sysfs
+     * directory once its transition is over: present=false).
+     */
+    void awaitTransition(String module, boolean enabled) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        JsonNode status = null;
+        while (Instant.now().isBefore(deadline)) {
+            status = call(request("status").put("name", module)).path("result");
+            boolean present = status.path("present").asBoolean();
+            boolean settled = present && status.path("enabled").asBoolean() == enabled && !status.path("transition").asBoolean();
+            if (settled || (!enabled && !present)) {
+                return;
+            }
+            Thread.sleep(200); // poll interval
+        }
+        throw new AssertionError("livepatch " + module + " did not settle enabled=" + enabled + ": " + status);
     }
 }
