@@ -1,19 +1,16 @@
 package io.khp.agent;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import io.khp.agent.core.ApplyPolicy;
+import io.khp.bus.ConfigFiles;
 import io.khp.bus.SigningKeys;
 
 /**
@@ -173,19 +170,9 @@ public record AgentOptions(
         if (fromEnv != null && !fromEnv.isBlank()) {
             return ledgerApi(fromEnv.strip(), "KHP_API");
         }
-        Path file = Path.of(env.getOrDefault("KHP_CONFIG",
-                Path.of(System.getProperty("user.home"), ".config", "khp", "config.properties").toString()));
-        if (Files.isReadable(file)) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
-            }
-            String api = p.getProperty("api");
-            if (api != null && !api.isBlank()) {
-                return ledgerApi(api.strip(), "api in " + file);
-            }
+        String api = ConfigFiles.operatorConfig(env).get("api");
+        if (api != null && !api.isBlank()) {
+            return ledgerApi(api, "api in " + ConfigFiles.operatorConfigPath(env));
         }
         return AgentSettings.DEFAULT_LEDGER_API;
     }

@@ -1,17 +1,13 @@
 package io.khp.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 
 import io.khp.bus.ClientSettings;
+import io.khp.bus.ConfigFiles;
 
 /**
  * Operator configuration: a properties file ($KHP_CONFIG, default ~/.config/khp/config.properties),
@@ -31,31 +27,14 @@ final class KhpConfig {
     }
 
     static KhpConfig load(Map<String, String> env) {
-        Map<String, String> values = new HashMap<>();
-        Path file = Path.of(env.getOrDefault("KHP_CONFIG",
-                Path.of(System.getProperty("user.home"), ".config", "khp", "config.properties").toString()));
-        if (Files.isReadable(file)) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
-            p.forEach((k, v) -> values.put(k.toString(), v.toString().strip()));
-        }
+        Map<String, String> values = new HashMap<>(ConfigFiles.operatorConfig(env));
         putIfSet(values, "bootstrap", env.get("KHP_BOOTSTRAP"));
         putIfSet(values, "api", env.get("KHP_API"));
         putIfSet(values, "keys", env.get("KHP_KEYS"));
         putIfSet(values, "kernel", env.get("KHP_KERNEL"));
         String kafkaProperties = env.get("KHP_KAFKA_PROPERTIES");
         if (kafkaProperties != null && !kafkaProperties.isBlank()) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(Path.of(kafkaProperties))) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read KHP_KAFKA_PROPERTIES=" + kafkaProperties, e);
-            }
-            p.forEach((k, v) -> values.put("kafka." + k, v.toString().strip()));
+            ConfigFiles.read(Path.of(kafkaProperties)).forEach((k, v) -> values.put("kafka." + k, v));
         }
         return new KhpConfig(values);
     }

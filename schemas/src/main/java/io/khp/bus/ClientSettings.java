@@ -1,13 +1,8 @@
 package io.khp.bus;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,13 +28,7 @@ public final class ClientSettings {
         Map<String, Object> config = new HashMap<>();
         String properties = System.getenv("KHP_KAFKA_PROPERTIES");
         if (properties != null && !properties.isBlank()) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(Path.of(properties))) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read KHP_KAFKA_PROPERTIES=" + properties, e);
-            }
-            p.forEach((k, v) -> config.put(k.toString(), v));
+            config.putAll(ConfigFiles.read(Path.of(properties)));
         }
         String bootstrap = System.getenv().getOrDefault("KHP_BOOTSTRAP", "127.0.0.1:9092");
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
