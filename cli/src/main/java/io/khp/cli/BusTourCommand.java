@@ -120,10 +120,8 @@ final class BusTourCommand implements Callable<Integer> {
     private static List<KhpEvent> readBack(ClientSettings settings, String host, String patch, int expected) {
         List<KhpEvent> events = new ArrayList<>();
         try (var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer(null))) {
-            List<TopicPartition> partitions = List.of(Topics.BUILDS, Topics.ROLLOUTS, Topics.HOST_COMMANDS, Topics.HOST_REPORTS,
-                    Topics.HOST_LIFECYCLE).stream()
-                    .flatMap(t -> consumer.partitionsFor(t.name()).stream().map(p -> new TopicPartition(t.name(), p.partition())))
-                    .toList();
+            List<TopicPartition> partitions = LogPartitions.of(consumer, List.of(Topics.BUILDS.name(), Topics.ROLLOUTS.name(),
+                    Topics.HOST_COMMANDS.name(), Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name()));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Instant deadline = Instant.now().plusSeconds(30);

@@ -24,9 +24,7 @@ final class EventWatch implements AutoCloseable {
 
     EventWatch(ClientSettings settings, List<String> topics) {
         consumer = new KafkaConsumer<>(settings.consumer(null));
-        List<TopicPartition> partitions = topics.stream()
-                .flatMap(t -> consumer.partitionsFor(t).stream().map(p -> new TopicPartition(t, p.partition())))
-                .toList();
+        List<TopicPartition> partitions = LogPartitions.of(consumer, topics);
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position); // fix the start before the caller publishes

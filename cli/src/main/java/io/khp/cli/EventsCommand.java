@@ -41,9 +41,7 @@ final class EventsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (var consumer = new KafkaConsumer<byte[], byte[]>(kafka.settings().consumer(null))) {
-            List<TopicPartition> partitions = topics.stream()
-                    .flatMap(t -> consumer.partitionsFor(t).stream().map(p -> new TopicPartition(t, p.partition())))
-                    .toList();
+            List<TopicPartition> partitions = LogPartitions.of(consumer, topics);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Instant lastSeen = Instant.now();
