@@ -19,12 +19,20 @@ import com.sun.net.httpserver.HttpServer;
 import io.khp.bus.ClientSettings;
 import io.khp.ledger.api.LedgerApi;
 import io.khp.ledger.api.LogReader;
+import io.khp.ledger.streams.HostStateWatch;
 import io.khp.ledger.streams.LedgerTopology;
 
 /** One running ledger instance: the Streams app (exactly_once_v2) and its HTTP API. */
 public final class LedgerApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerApp.class);
+
+    static {
+        // the JDK's HTTP server otherwise leaves Nagle on: a reply's header and body wait out a delayed ACK (~40 ms)
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
 
     private final KafkaStreams streams;
     private final LedgerApi api;
@@ -33,12 +41,13 @@ public final class LedgerApp implements AutoCloseable {
     public LedgerApp(ClientSettings settings, LedgerConfig config) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
         this.self = new HostInfo(config.httpHost(), server.getAddress().getPort());
-        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs()), properties(settings, config, self));
+        HostStateWatch watch = new HostStateWatch();
+        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), watch), properties(settings, config, self));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("ledger stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        this.api = new LedgerApi(streams, self, server, new LogReader(settings));
+        this.api = new LedgerApi(streams, self, server, new LogReader(settings), watch);
     }
 
     static Properties properties(ClientSettings settings, LedgerConfig config, HostInfo self) {
@@ -54,8 +63,8 @@ public final class LedgerApp implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        // host states for every host of a task stay in the record caches (reads from memory)
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
+        // the patch side's cached stores (patches, rollout hosts); host states are kept by HostStateStore
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 128 * 1024);
         if (config.instanceId() != null && !config.instanceId().isBlank()) {

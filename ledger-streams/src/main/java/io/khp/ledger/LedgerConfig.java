@@ -8,9 +8,14 @@ import java.util.Map;
  * KHP_LEDGER_HTTP_HOST (address other instances reach this one at, default 127.0.0.1),
  * KHP_LEDGER_HTTP_PORT (default 8083, 0 = any free port), KHP_LEDGER_STATE_DIR (default
  * ~/.local/state/khp/ledger-PORT), KHP_LEDGER_STANDBY_REPLICAS (default 0), KHP_LEDGER_THREADS
- * (default 1), KHP_LEDGER_COMMIT_MS (default 100), KHP_LEDGER_INSTANCE_ID (static group membership:
- * a restarted instance takes its partitions back at once; default none), KHP_LEDGER_MAX_TASK_IDLE_MS
- * (how long a host task waits for all its topics to have data, to take them in timestamp order; default 0),
+ * (default 1), KHP_LEDGER_COMMIT_MS (how often the exactly-once transaction commits: what the ledger
+ * writes to Kafka becomes visible then, while the API shows each event as soon as it is folded;
+ * default 300), KHP_LEDGER_INSTANCE_ID (static group membership: a restarted instance takes its
+ * partitions back at once; default none), KHP_LEDGER_MAX_TASK_IDLE_MS (how long a task waits for
+ * all its topics to have data, to take them in timestamp order; default 0: only for data already on
+ * the broker, so that a host's first report is read before its other events after a backlog; -1
+ * never waits, which spares Kafka Streams 4.2 a formatted log line per record but refuses events of
+ * hosts whose report is still unread),
  * KHP_LEDGER_HOLD_MS (how long a host event taken before the command or lifecycle event it follows
  * is held before it is rejected; default 10000).
  */
@@ -30,7 +35,7 @@ public record LedgerConfig(String applicationId, String httpHost, int httpPort, 
                 env.getOrDefault("KHP_LEDGER_HTTP_HOST", "127.0.0.1"), port, state,
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_STANDBY_REPLICAS", "0")),
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", "1")),
-                Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "100")),
+                Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "300")),
                 env.get("KHP_LEDGER_INSTANCE_ID"),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_MAX_TASK_IDLE_MS", "0")),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_HOLD_MS", "10000")));

@@ -36,8 +36,9 @@ import io.khp.testkit.TestKafka;
 
 /**
  * The ledger in a child JVM is killed (SIGKILL) in the middle of a rollout and started again on the
- * same state directory: a read_committed consumer sees every host state version exactly once and
- * every rollout decision and command exactly once.
+ * same state directory: a read_committed consumer sees each host's states in increasing versions
+ * (one per host and commit, none twice) up to the one with every event folded, and every rollout
+ * decision and command exactly once.
  */
 @RealKafka
 class ExactlyOnceOnRealBrokerTest {
@@ -103,12 +104,12 @@ class ExactlyOnceOnRealBrokerTest {
             }
             assertTrue(killed, "the ledger was killed mid-rollout");
             for (String h : hosts) {
+                // host states are published once per host and commit: versions only move forward, none twice
                 List<Long> versions = seen.versions.get(h);
-                List<Long> expected = new ArrayList<>();
-                for (long v = 1; v <= EVENTS_PER_HOST; v++) {
-                    expected.add(v);
+                for (int i = 1; i < versions.size(); i++) {
+                    assertTrue(versions.get(i) > versions.get(i - 1), "host state versions of " + h + " repeat or go back: " + versions);
                 }
-                assertEquals(expected, versions, "host state versions of " + h + ": each exactly once, none missing");
+                assertEquals(EVENTS_PER_HOST, versions.get(versions.size() - 1), "the last state of " + h + " folds every event");
             }
             assertEquals(HOSTS, seen.applyCommands.size(), "one ApplyRequested per host");
             seen.applyCommands.forEach((host, n) -> assertEquals(1, n, "ApplyRequested for " + host));

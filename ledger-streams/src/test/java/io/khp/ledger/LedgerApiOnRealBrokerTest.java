@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,7 +34,7 @@ import io.khp.testkit.TestKafka;
 /**
  * Two ledger instances of one application on the real broker: every key answered by both (the
  * non-owner forwards to the owner), lists, filters and paging, history from the log, artifacts,
- * dead letters, and the fleet replayed from the log equal to the live state.
+ * dead letters, waiting reads, and the fleet replayed from the log equal to the live state.
  */
 @RealKafka
 class LedgerApiOnRealBrokerTest {
@@ -152,6 +153,18 @@ class LedgerApiOnRealBrokerTest {
             assertEquals(0, then.get(hosts.get(20)).get("patches").size());
             assertEquals("APPLIED", then.get(hosts.get(8)).get("patches").get(0).get("state").asText());
             assertEquals(400, http.get(a.httpPort(), "/fleet?at=yesterday").status());
+
+            // waiting reads: a state newer than a version, or the state as it is when the wait is over
+            String watched = hosts.get(5);
+            long version = live.get(watched).get("version").asLong();
+            JsonNode unchanged = ok(a.httpPort(), "/hosts/" + watched + "?after=" + version + "&wait=200");
+            assertEquals(version, unchanged.get("version").asLong(), "nothing happened to " + watched + " during the wait");
+            CompletableFuture<Http.Response> newer = CompletableFuture.supplyAsync(() ->
+                    http.get(b.httpPort(), "/hosts/" + watched + "?after=" + version + "&wait=30000"));
+            broker.send(e.reported(watched, "boot-" + watched));
+            JsonNode next = newer.join().json();
+            assertTrue(next.get("version").asLong() > version, "the waiting read answered with a newer state: " + next);
+            assertEquals(400, http.get(a.httpPort(), "/hosts/" + watched + "?after=soon").status());
 
             // the garbage record went to the dead letters with its origin
             assertTrue(deadLettered(kafka, hosts.get(0)), "garbage record dead-lettered");

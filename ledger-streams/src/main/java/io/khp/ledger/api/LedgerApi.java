@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ExecutorService;
 
 import org.apache.kafka.common.serialization.Serdes;
@@ -43,6 +46,7 @@ import io.khp.bus.AvroRecordSerde;
 import io.khp.bus.Events;
 import io.khp.events.KhpEvent;
 import io.khp.ledger.core.FleetReplay;
+import io.khp.ledger.streams.HostStateWatch;
 import io.khp.ledger.streams.LedgerTopology;
 import io.khp.state.HostPatch;
 import io.khp.state.HostState;
@@ -52,30 +56,36 @@ import io.khp.state.PatchState;
  * The ledger's HTTP JSON API (JDK http server). Lists come from the global stores every instance
  * holds; a single host or patch is read from the instance that owns its key (Streams metadata),
  * forwarding the request there when it is another instance. History, past fleet states and
- * artifacts are read from the log.
+ * artifacts are read from the log. {@code GET /hosts/{id}?after=VERSION&wait=MS} waits (at most
+ * {@code wait}, default 10 s) for a state newer than {@code VERSION}, for watchers that would poll.
  */
 public final class LedgerApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DEFAULT_LIMIT = 100;
+    private static final long DEFAULT_WAIT_MS = 10_000;
+    private static final long MAX_WAIT_MS = 60_000;
     private static final AvroRecordSerde<HostState> HOST_STATE = new AvroRecordSerde<>(HostState.class);
     private static final AvroRecordSerde<PatchState> PATCH_STATE = new AvroRecordSerde<>(PatchState.class);
 
     private final KafkaStreams streams;
     private final HostInfo self;
     private final LogReader log;
+    private final HostStateWatch watch;
     private final HttpServer server;
     private final ExecutorService executor;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** @param server bound, not started; its address is what {@code self} advertises to the other instances */
-    public LedgerApi(KafkaStreams streams, HostInfo self, HttpServer server, LogReader log) {
+    public LedgerApi(KafkaStreams streams, HostInfo self, HttpServer server, LogReader log, HostStateWatch watch) {
         this.streams = streams;
         this.self = self;
         this.log = log;
+        this.watch = watch;
         this.server = server;
-        this.executor = Executors.newFixedThreadPool(8, r -> {
+        // waiting reads hold a thread each
+        this.executor = Executors.newFixedThreadPool(32, r -> {
             Thread t = new Thread(r, "ledger-api");
             t.setDaemon(true);
             return t;
@@ -154,7 +164,8 @@ public final class LedgerApi implements AutoCloseable {
                     return hosts(query);
                 }
                 if (path.length == 2) {
-                    return owned(LedgerTopology.HOSTS_STORE, path[1], uri, local);
+                    return query.containsKey("after") ? newerHost(path[1], uri, query, local)
+                            : owned(LedgerTopology.HOSTS_STORE, path[1], uri, local);
                 }
                 if (path.length == 3 && path[2].equals("history")) {
                     return history(path[1]);
@@ -252,10 +263,43 @@ public final class LedgerApi implements AutoCloseable {
         return Reply.json(200, node);
     }
 
+    /**
+     * The host's state once its version is above {@code after}, or as it is when the wait is over;
+     * waited for on the instance owning the host.
+     */
+    private Reply newerHost(String hostId, URI uri, Map<String, String> query, boolean local) throws Exception {
+        long after;
+        try {
+            after = Long.parseLong(query.get("after"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("after must be a host state version (an integer), not " + query.get("after"));
+        }
+        long waitMs = Math.min(MAX_WAIT_MS, intParam(query, "wait", (int) DEFAULT_WAIT_MS));
+        KeyQueryMetadata owner = streams.queryMetadataForKey(LedgerTopology.HOSTS_STORE, hostId, Serdes.String().serializer());
+        if (owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE) && !owner.activeHost().equals(self)) {
+            return owned(LedgerTopology.HOSTS_STORE, hostId, uri, local);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        while (true) {
+            CompletableFuture<Void> change = watch.nextChange(hostId);
+            Reply reply = owned(LedgerTopology.HOSTS_STORE, hostId, uri, local);
+            long left = deadline - System.nanoTime();
+            if (reply.status() != 200 && reply.status() != 404 || left <= 0
+                    || reply.status() == 200 && JSON.readTree(reply.body()).path("version").asLong() > after) {
+                return reply;
+            }
+            try {
+                change.get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // the wait is over: answer with the state as it is
+            }
+        }
+    }
+
     private Reply forward(HostInfo owner, URI uri) throws Exception {
         String q = uri.getRawQuery();
         URI target = URI.create("http://" + owner.host() + ":" + owner.port() + uri.getRawPath() + "?" + (q == null ? "" : q + "&") + "local=true");
-        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30)).GET().build(),
+        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(target).timeout(Duration.ofMillis(30_000 + MAX_WAIT_MS)).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
     }

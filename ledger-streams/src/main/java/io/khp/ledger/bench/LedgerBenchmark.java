@@ -63,33 +63,24 @@ public final class LedgerBenchmark {
                 settings.bootstrapServers(), Runtime.getRuntime().availableProcessors());
 
         int recordSize = meanRecordSize(hosts);
+        // a long-running ledger and producer have their code compiled: each phase runs a warm-up first
+        int warmup = events * 3 / 10;
         // 0. raw producer throughput for records of the events' size, on the idle broker
-        double rawRate = rawProducer(settings, events, recordSize);
-        System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s%n", events, recordSize, rawRate);
+        double rawRate = rawProducer(settings, warmup, events, recordSize);
+        System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s (after %,d to warm up)%n",
+                events, recordSize, rawRate, warmup);
 
-        // 1. the events, produced before the ledger starts
+        // 1. the events, produced before the ledger starts: a warm-up fleet's, then the measured fleet's
         int stepsPerHost = (events + hosts - 1) / hosts;
-        long bytes = 0;
-        long produced = 0;
         long t0 = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-load")) {
-            Instant at = Instant.now();
-            for (int step = 0; step < stepsPerHost && produced < events; step++) {
-                for (int h = 0; h < hosts && produced < events; h++) {
-                    KhpEvent e = LifecycleGenerator.event(h, step, at);
-                    byte[] value = CODEC.encode(e);
-                    bytes += value.length;
-                    producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), value));
-                    produced++;
-                }
-            }
-            producer.flush();
-        }
+        long warmed = load(settings, WARMUP_HOSTS, hosts, warmup);
+        long[] loaded = loadBytes(settings, 0, hosts, events);
+        long produced = loaded[0];
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "loaded %,d events (mean %d bytes) in %.1f s (encode + produce: %,.0f events/s)%n",
-                produced, bytes / produced, loadSeconds, produced / loadSeconds);
+        System.out.printf(Locale.ROOT, "loaded %,d + %,d events (mean %d bytes) in %.1f s (encode + produce: %,.0f events/s)%n",
+                warmed, produced, loaded[1] / produced, loadSeconds, (warmed + produced) / loadSeconds);
 
-        // 2. the ledger folds them
+        // 2. the ledger folds them; timed from the end of the warm-up to the last event, by the records its threads processed
         Path state = Files.createTempDirectory("khp-ledger-bench");
         LedgerConfig config = LedgerConfig.fromEnvironment().withApplicationId("khp-ledger-bench-" + System.currentTimeMillis())
                 .withHttpPort(0).withStateDir(state);
@@ -102,17 +93,19 @@ public final class LedgerBenchmark {
                 pause(20);
             }
             long running = System.nanoTime();
+            long warmedUp = awaitProcessed(ledger.streams(), warmed, Duration.ofMinutes(30));
+            long folded = awaitProcessed(ledger.streams(), warmed + produced, Duration.ofMinutes(30));
             awaitCaughtUp(settings, config.applicationId(), Duration.ofMinutes(30));
-            long caughtUp = System.nanoTime();
-            double foldSeconds = (caughtUp - running) / 1e9;
+            double foldSeconds = (folded - warmedUp) / 1e9;
             ledgerRate = produced / foldSeconds;
-            System.out.printf(Locale.ROOT, "ledger: started in %.1f s, folded %,d events into state in %.1f s: %,.0f events/s%n",
-                    (running - started) / 1e9, produced, foldSeconds, ledgerRate);
+            System.out.printf(Locale.ROOT, "ledger: started in %.1f s, warmed up on %,d events in %.1f s, folded %,d events into state in %.1f s: %,.0f events/s%n",
+                    (running - started) / 1e9, warmed, (warmedUp - running) / 1e9, produced, foldSeconds, ledgerRate);
 
             System.out.printf(Locale.ROOT, "rejections after the replay: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
 
             // 3. freshness at a fixed offered load
             latencies = freshness(settings, ledger.httpPort(), hosts, stepsPerHost, rate, freshnessSeconds);
+            printThreadMetrics(ledger.streams());
         } finally {
             try (var files = Files.walk(state)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -129,6 +122,57 @@ public final class LedgerBenchmark {
 
         System.out.printf(Locale.ROOT, "ratio %.3f%n", ledgerRate / rawRate);
         System.out.printf(Locale.ROOT, "p99 %.0f%n", p99);
+    }
+
+    /** Host indexes of the warm-up fleet (its names differ from the measured fleet's). */
+    private static final int WARMUP_HOSTS = 100_000;
+
+    private static long load(ClientSettings settings, int firstHost, int hosts, int events) {
+        return loadBytes(settings, firstHost, hosts, events)[0];
+    }
+
+    /** Produces {@code events} lifecycle events of {@code hosts} hosts, step by step: {events, bytes}. */
+    private static long[] loadBytes(ClientSettings settings, int firstHost, int hosts, int events) {
+        int steps = (events + hosts - 1) / hosts;
+        long bytes = 0;
+        long produced = 0;
+        try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-load")) {
+            Instant at = Instant.now();
+            for (int step = 0; step < steps && produced < events; step++) {
+                for (int h = 0; h < hosts && produced < events; h++) {
+                    KhpEvent e = LifecycleGenerator.event(firstHost + h, step, at);
+                    byte[] value = CODEC.encode(e);
+                    bytes += value.length;
+                    producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), value));
+                    produced++;
+                }
+            }
+            producer.flush();
+        }
+        return new long[] {produced, bytes};
+    }
+
+    /**
+     * Waits until the ledger's stream threads have processed {@code records} input records
+     * (Streams' process-total; it also counts the few summed host counts the ledger sends itself),
+     * and returns when, as System.nanoTime.
+     */
+    private static long awaitProcessed(KafkaStreams streams, long records, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            double processed = 0;
+            for (var metric : streams.metrics().entrySet()) {
+                if (metric.getKey().group().equals("stream-thread-metrics") && metric.getKey().name().equals("process-total")
+                        && metric.getValue().metricValue() instanceof Double v) {
+                    processed += v;
+                }
+            }
+            if (processed >= records) {
+                return System.nanoTime();
+            }
+            pause(5);
+        }
+        throw new IllegalStateException("the ledger did not process " + records + " records within " + timeout);
     }
 
     /** Mean encoded size of a sample of the events the benchmark replays. */
@@ -185,7 +229,8 @@ public final class LedgerBenchmark {
 
     /**
      * Offers lifecycle events at a fixed rate; every 100th is instead a sample, a heartbeat report
-     * of the host, which is polled through the API until the host's last-seen time reaches it.
+     * of the host, read through the API (waiting reads: GET /hosts/{id}?after=VERSION) until the
+     * host's last-seen time reaches it.
      */
     private static List<Double> freshness(ClientSettings settings, int port, int hosts, int firstStep, int rate, int seconds)
             throws Exception {
@@ -216,19 +261,26 @@ public final class LedgerBenchmark {
                     String path = "/hosts/" + e.getHostId();
                     long seenAt = now.toEpochMilli();
                     checkers.submit(() -> {
+                        // the first read answers at once; each next one waits for a newer state of the host
+                        long after = -1;
                         long deadline = sent + TimeUnit.SECONDS.toNanos(30);
                         while (System.nanoTime() < deadline) {
                             try {
-                                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                        .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                                        + path + "?after=" + after + "&wait=5000")).GET().build(),
+                                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                                 if (r.statusCode() == 200 && lastSeenOf(r.body()) >= seenAt) {
                                     latencies.add((System.nanoTime() - sent) / 1e6);
                                     return;
                                 }
+                                if (r.statusCode() == 200) {
+                                    after = versionOf(r.body());
+                                } else {
+                                    pause(10);
+                                }
                             } catch (Exception ex) {
-                                // not reachable right now: try again
+                                pause(10); // not reachable right now: try again
                             }
-                            pause(2);
                         }
                         latencies.add(30_000.0);
                     });
@@ -241,6 +293,19 @@ public final class LedgerBenchmark {
         checkers.shutdown();
         checkers.awaitTermination(2, TimeUnit.MINUTES);
         return new ArrayList<>(latencies);
+    }
+
+    /** The stream threads' own timings (Streams metrics, over the whole run). */
+    private static void printThreadMetrics(KafkaStreams streams) {
+        Map<String, Double> sums = new java.util.TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("stream-thread-metrics") && metric.metricValue() instanceof Double v && !v.isNaN()
+                    && (name.name().endsWith("-latency-avg") || name.name().endsWith("-latency-max") || name.name().endsWith("-ratio")
+                    || name.name().endsWith("-rate"))) {
+                sums.merge(name.name(), v, Double::sum);
+            }
+        });
+        sums.forEach((name, v) -> System.out.printf(Locale.ROOT, "  stream threads %s: %.3f%n", name, v));
     }
 
     private static void printSomeRejections(ClientSettings settings) {
@@ -274,7 +339,8 @@ public final class LedgerBenchmark {
         }
     }
 
-    private static double rawProducer(ClientSettings settings, long records, int size) throws Exception {
+    /** Records/s of a plain producer sending {@code records} records of {@code size} bytes, after {@code warmup} untimed ones. */
+    private static double rawProducer(ClientSettings settings, long warmup, long records, int size) throws Exception {
         String topic = "khp-bench-raw-" + System.currentTimeMillis();
         try (Admin admin = Admin.create(settings.common())) {
             admin.createTopics(List.of(new NewTopic(topic, Topics.HOST_PARTITIONS, (short) 1))).all().get();
@@ -285,18 +351,31 @@ public final class LedgerBenchmark {
             values[i] = new byte[size];
             random.nextBytes(values[i]);
         }
-        long t0 = System.nanoTime();
+        double rate;
         try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-raw")) {
+            for (long i = 0; i < warmup; i++) {
+                producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
+            }
+            producer.flush();
+            long t0 = System.nanoTime();
             for (long i = 0; i < records; i++) {
                 producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
             }
             producer.flush();
+            rate = records / ((System.nanoTime() - t0) / 1e9);
         }
-        double rate = records / ((System.nanoTime() - t0) / 1e9);
         try (Admin admin = Admin.create(settings.common())) {
             admin.deleteTopics(List.of(topic)).all().get();
         }
         return rate;
+    }
+
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\"version\":(\\d+)");
+
+    /** The version (events folded) of a host state of the API's JSON. */
+    private static long versionOf(String json) {
+        var m = VERSION.matcher(json);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static final java.util.regex.Pattern LAST_SEEN = java.util.regex.Pattern.compile("\"lastSeen\":(\\d+)");

@@ -39,7 +39,7 @@ public final class HostLedger {
      * @param now     the processing time, recorded in rejections
      */
     public static HostStep evolve(HostState current, KhpEvent event, PatchCatalog catalog, long now) {
-        if (current != null && current.getRecentEvents().contains(idHash(event.getEventId()))) {
+        if (current != null && RecentEvents.contains(current.getRecentEvents(), idHash(event.getEventId()))) {
             return new HostStep(current, List.of(), null, true);
         }
         if (event.getPayload() instanceof HostReported report) {
@@ -52,7 +52,7 @@ public final class HostLedger {
         if (patchId == null) {
             return rejected(current, event, "event without a patch id", null, now);
         }
-        HostState next = copyForUpdate(current);
+        HostState next = copyForEvent(current);
         HostPatch entry = find(next, patchId);
         if (entry == null && event.getPayload() instanceof ApplyRequested request) {
             entry = next.getPatches().stream()
@@ -72,7 +72,7 @@ public final class HostLedger {
         }
         HostPatch moved = ((Transition.Moved) transition).next();
         if (entry != null) {
-            next.getPatches().remove(entry);
+            next.getPatches().remove(indexOf(next.getPatches(), entry));
         }
         next.getPatches().add(moved);
         if (isFromHost(event)) {
@@ -89,7 +89,7 @@ public final class HostLedger {
     private static HostStep reported(HostState current, KhpEvent event, HostReported report, PatchCatalog catalog) {
         HostState next = current == null
                 ? HostState.newBuilder().setHostId(event.getHostId()).setPatches(new ArrayList<>())
-                        .setObserved(new ArrayList<>()).setRecentEvents(new ArrayList<>()).build()
+                        .setObserved(new ArrayList<>()).setRecentEvents(RecentEvents.NONE).build()
                 : copyForUpdate(current);
         String previousBoot = next.getBootId();
         boolean rebooted = previousBoot != null && !previousBoot.equals(report.getBootId());
@@ -192,6 +192,38 @@ public final class HostLedger {
         return next;
     }
 
+    /**
+     * The state to fold a patch event into: a new host and a new list of the same patch entries.
+     * The fold replaces an entry it changes by a copy ({@link HostPatchTransitions}, {@link #restack}),
+     * so {@code current} never changes.
+     */
+    static HostState copyForEvent(HostState current) {
+        HostState next = new HostState();
+        for (int i = 0; i < HostState.SCHEMA$.getFields().size(); i++) {
+            next.put(i, current.get(i));
+        }
+        next.setPatches(new ArrayList<>(current.getPatches()));
+        return next;
+    }
+
+    /** Position of this very entry (records compare by value, and two entries may be equal). */
+    private static int indexOf(List<HostPatch> patches, HostPatch entry) {
+        int i = positionIn(patches, entry);
+        if (i < 0) {
+            throw new IllegalStateException("patch entry not in its host");
+        }
+        return i;
+    }
+
+    private static int positionIn(List<HostPatch> patches, HostPatch entry) {
+        for (int i = 0; i < patches.size(); i++) {
+            if (patches.get(i) == entry) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** A patch in these states may be loaded on the host without that being drift. */
     private static boolean expectsLoaded(PatchStatus state) {
         return state == PatchStatus.APPLIED || state == PatchStatus.REVERTING || HostPatchTransitions.IN_FLIGHT.contains(state);
@@ -218,20 +250,31 @@ public final class HostLedger {
                 .findFirst().orElse(null);
     }
 
-    /** Numbers the loaded patches (APPLIED, REVERTING) by the time they were applied. */
+    /**
+     * Numbers the loaded patches (APPLIED, REVERTING) by the time they were applied; an entry whose
+     * position changes is replaced by a copy.
+     */
     static void restack(HostState host) {
+        List<HostPatch> patches = host.getPatches();
         List<HostPatch> loaded = new ArrayList<>();
-        for (HostPatch p : host.getPatches()) {
+        for (HostPatch p : patches) {
             if (p.getState() == PatchStatus.APPLIED || p.getState() == PatchStatus.REVERTING) {
                 loaded.add(p);
-            } else {
-                p.setStackPosition(null);
             }
         }
-        loaded.sort(Comparator.comparing((HostPatch p) -> p.getEnteredAt().getOrDefault(PatchStatus.APPLIED.name(), 0L))
-                .thenComparing(p -> String.valueOf(p.getPatchId())));
-        for (int i = 0; i < loaded.size(); i++) {
-            loaded.get(i).setStackPosition(i);
+        if (loaded.size() > 1) {
+            loaded.sort(Comparator.comparing((HostPatch p) -> p.getEnteredAt().getOrDefault(PatchStatus.APPLIED.name(), 0L))
+                    .thenComparing(p -> String.valueOf(p.getPatchId())));
+        }
+        for (int i = 0; i < patches.size(); i++) {
+            HostPatch p = patches.get(i);
+            int position = positionIn(loaded, p);
+            Integer wanted = position < 0 ? null : position;
+            if (!java.util.Objects.equals(p.getStackPosition(), wanted)) {
+                HostPatch moved = HostPatchTransitions.copy(p);
+                moved.setStackPosition(wanted);
+                patches.set(i, moved);
+            }
         }
     }
 
@@ -249,25 +292,12 @@ public final class HostLedger {
     }
 
     private static HostPatchChange change(HostState host, HostPatch p, PatchStatus previous, KhpEvent event) {
-        return HostPatchChange.newBuilder()
-                .setHostId(host.getHostId())
-                .setPatchId(p.getPatchId())
-                .setRolloutId(p.getRolloutId())
-                .setWave(p.getWave())
-                .setPrevious(previous)
-                .setCurrent(p.getState())
-                .setAt(event.getOccurredAt().toEpochMilli())
-                .setEventId(event.getEventId())
-                .build();
+        return new HostPatchChange(host.getHostId(), p.getPatchId(), p.getRolloutId(), p.getWave(), previous, p.getState(),
+                event.getOccurredAt().toEpochMilli(), event.getEventId());
     }
 
     private static HostState remember(HostState next, KhpEvent event) {
-        List<Long> recent = new ArrayList<>(next.getRecentEvents());
-        recent.add(idHash(event.getEventId()));
-        if (recent.size() > RECENT_EVENT_IDS) {
-            recent = new ArrayList<>(recent.subList(recent.size() - RECENT_EVENT_IDS, recent.size()));
-        }
-        next.setRecentEvents(recent);
+        next.setRecentEvents(RecentEvents.plus(next.getRecentEvents(), idHash(event.getEventId()), RECENT_EVENT_IDS));
         next.setVersion(next.getVersion() + 1);
         next.setLastEventId(event.getEventId());
         return next;

@@ -5,19 +5,22 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Keeps a global store equal to the latest value per key of its topic (tombstones delete). */
+/** Keeps a global store equal to the latest value per key of its topic (tombstones delete), and counts its changes. */
 final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
 
     private final String storeName;
+    private final StoreChanges changes;
     private KeyValueStore<String, V> store;
 
-    GlobalStoreUpdater(String storeName) {
+    GlobalStoreUpdater(String storeName, StoreChanges changes) {
         this.storeName = storeName;
+        this.changes = changes;
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(storeName);
+        changes.changed(); // restored before this
     }
 
     @Override
@@ -30,5 +33,6 @@ final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
         } else {
             store.put(record.key(), record.value());
         }
+        changes.changed();
     }
 }

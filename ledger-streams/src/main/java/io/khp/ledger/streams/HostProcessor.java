@@ -1,7 +1,6 @@
 package io.khp.ledger.streams;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,66 +31,63 @@ import io.khp.state.Rejection;
 
 /**
  * Host-keyed processing: folds each host event (reports, lifecycle, commands) into the host's
- * state with {@link HostLedger}, publishes the new state, the rejections, and each patch state
- * change for the patch-keyed side. Events taken before the event of the other topic they follow
- * are held per host ({@link HostInbox}) and rejected when held longer than the hold time.
+ * state with {@link HostLedger} and sends the rejections and each patch state change for the
+ * patch-keyed side. Events taken before the event of the other topic they follow are held per
+ * host ({@link HostInbox}) and rejected when held longer than the hold time.
+ *
+ * <p>What changes on every event stays in memory until the task commits ({@link PreCommitHook}):
+ * the hosts' new states ({@link HostStateStore}), written out and published on khp.host-state
+ * once per host and commit, and the summed host count changes, sent to the patch side.
  */
 final class HostProcessor implements Processor<String, byte[], String, Outbound> {
 
-    private static final AvroRecordSerde<HostState> HOST = new AvroRecordSerde<>(HostState.class);
     private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
 
-    /** How often the summed host count changes go to the patch side. */
-    static final Duration DELTA_INTERVAL = Duration.ofMillis(100);
-
-    /** How many decoded host states a task keeps (the least recently used go first). */
-    static final int DECODED_HOSTS = 10_000;
-
     private final long holdMs;
     private ProcessorContext<String, Outbound> context;
-    /** Host states, encoded: each new state is encoded once for the store and the host-state topic. */
-    private KeyValueStore<String, byte[]> hosts;
+    private HostStateStore hosts;
     /** Events held until an event of the other topic makes them legal ({@link HostInbox}). */
     private KeyValueStore<String, byte[]> heldStore;
     /** The hosts with held events (a copy of the held store's keys, so other hosts never read it). */
     private final SortedSet<String> holding = new TreeSet<>();
     private StorePatchCatalog catalog;
-    /**
-     * Decoded host states of this task's hosts, each with the bytes it was decoded from: decoding a
-     * host state is the costliest step of an event, and the store changes only through this
-     * processor. An entry is used only while the store still holds exactly those bytes.
-     */
-    private final Map<String, DecodedHost> decoded = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, DecodedHost> eldest) {
-            return size() > DECODED_HOSTS;
-        }
-    };
+    /** Count changes outside rollouts, summed per patch until the next commit. */
+    private final Map<String, HostCountDelta> deltas = new LinkedHashMap<>();
 
-    private record DecodedHost(byte[] encoded, HostState state) {
-    }
-    /** Count changes outside rollouts, summed per patch until the next flush (cached: rarely written out). */
-    private KeyValueStore<String, HostCountDelta> deltas;
+    private final StoreChanges catalogChanges;
 
-    HostProcessor(long holdMs) {
+    HostProcessor(long holdMs, StoreChanges catalogChanges) {
         this.holdMs = holdMs;
+        this.catalogChanges = catalogChanges;
     }
 
     @Override
     public void init(ProcessorContext<String, Outbound> context) {
         this.context = context;
-        decoded.clear();
         this.hosts = context.getStateStore(LedgerTopology.HOSTS_STORE);
         this.heldStore = context.getStateStore(LedgerTopology.HELD_STORE);
-        this.catalog = new StorePatchCatalog(context.getStateStore(LedgerTopology.CATALOG_STORE));
-        this.deltas = context.getStateStore(LedgerTopology.DELTAS_STORE);
-        context.schedule(DELTA_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::flushDeltas);
+        this.catalog = new StorePatchCatalog(context.getStateStore(LedgerTopology.CATALOG_STORE), catalogChanges);
+        deltas.clear();
+        PreCommitHook hook = context.getStateStore(LedgerTopology.HOSTS_COMMIT_HOOK);
+        hook.register(context, this::beforeCommit);
         try (KeyValueIterator<String, byte[]> all = heldStore.all()) {
             all.forEachRemaining(kv -> holding.add(kv.key));
         }
         context.schedule(Duration.ofMillis(Math.max(10, Math.min(1000, holdMs / 4))), PunctuationType.WALL_CLOCK_TIME,
                 this::expireHeld);
+    }
+
+    /** Writes out and publishes the changed host states, and sends the summed count changes. */
+    private void beforeCommit(long now) {
+        hosts.writeChanged((hostId, encoded) ->
+                context.forward(new Record<>(hostId, new Outbound(Topics.HOST_STATE.name(), encoded), now)));
+        for (HostCountDelta delta : deltas.values()) {
+            if (!delta.counts().isEmpty()) {
+                context.forward(new Record<>(delta.patchId(), Outbound.change(HostCountDeltaSerde.encode(delta)), now));
+            }
+        }
+        deltas.clear();
     }
 
     @Override
@@ -111,30 +107,15 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
             event = KhpEvent.newBuilder(event).setHostId(hostId).build();
         }
         List<Held> held = holding.contains(hostId) ? HeldEventsSerde.decode(heldStore.get(hostId)) : List.of();
-        HostState current = state(hostId);
+        HostState current = hosts.current(hostId);
         publish(record, hostId, held, HostInbox.receive(current, held, event, catalog, now));
-    }
-
-    private HostState state(String hostId) {
-        byte[] stored = hosts.get(hostId);
-        if (stored == null) {
-            decoded.remove(hostId);
-            return null;
-        }
-        DecodedHost known = decoded.get(hostId);
-        if (known != null && Arrays.equals(known.encoded(), stored)) {
-            return known.state();
-        }
-        HostState state = HOST.decode(stored);
-        decoded.put(hostId, new DecodedHost(stored, state));
-        return state;
     }
 
     /** Rejects the events held too long, as of the wall clock. */
     private void expireHeld(long now) {
         for (String hostId : List.copyOf(holding)) {
             List<Held> held = HeldEventsSerde.decode(heldStore.get(hostId));
-            HostInbox.Outcome outcome = HostInbox.expire(state(hostId), held, catalog, now, holdMs);
+            HostInbox.Outcome outcome = HostInbox.expire(hosts.current(hostId), held, catalog, now, holdMs);
             if (outcome.heldChanged(held)) {
                 publish(new Record<>(hostId, (byte[]) null, now), hostId, held, outcome);
             }
@@ -158,14 +139,10 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         if (!outcome.changed()) {
             return;
         }
-        byte[] encoded = HOST.encode(outcome.state());
-        hosts.put(hostId, encoded);
-        decoded.put(hostId, new DecodedHost(encoded, outcome.state()));
-        send(record, hostId, Topics.HOST_STATE.name(), encoded);
+        hosts.update(hostId, outcome.state());
         for (HostPatchChange change : outcome.changes()) {
             if (HostCountDelta.summable(change)) {
-                HostCountDelta delta = deltas.get(change.getPatchId());
-                deltas.put(change.getPatchId(), (delta == null ? HostCountDelta.empty(change.getPatchId()) : delta).plus(change));
+                deltas.put(change.getPatchId(), deltas.getOrDefault(change.getPatchId(), HostCountDelta.empty(change.getPatchId())).plus(change));
             } else if (change.getPatchId() != null) {
                 forwardChange(record, change);
             }
@@ -174,25 +151,11 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
 
     /** A change one by one, after the summed changes of its patch so that the patch side sees them in order. */
     private void forwardChange(Record<String, byte[]> record, HostPatchChange change) {
-        HostCountDelta pending = deltas.get(change.getPatchId());
-        if (pending != null) {
-            deltas.delete(change.getPatchId());
+        HostCountDelta pending = deltas.remove(change.getPatchId());
+        if (pending != null && !pending.counts().isEmpty()) {
             context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(HostCountDeltaSerde.encode(pending))));
         }
         context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(CHANGE.encode(change))));
-    }
-
-    private void flushDeltas(long now) {
-        List<HostCountDelta> pending = new java.util.ArrayList<>();
-        try (KeyValueIterator<String, HostCountDelta> all = deltas.all()) {
-            all.forEachRemaining(kv -> pending.add(kv.value));
-        }
-        for (HostCountDelta delta : pending) {
-            deltas.delete(delta.patchId());
-            if (!delta.counts().isEmpty()) {
-                context.forward(new Record<>(delta.patchId(), Outbound.change(HostCountDeltaSerde.encode(delta)), now));
-            }
-        }
     }
 
     /**

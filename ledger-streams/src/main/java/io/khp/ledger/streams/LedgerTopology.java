@@ -26,7 +26,8 @@ import io.khp.state.RolloutHost;
  * The ledger's Kafka Streams topology:
  * <pre>
  * khp.host-reports, khp.host-lifecycle, khp.host-commands ─▶ hosts (HostProcessor, store "hosts")
- *     ─▶ khp.host-state, khp.rejections, and host patch changes ─(repartition by patch id)─┐
+ *     ─▶ khp.rejections, host patch changes ─(repartition by patch id)─────────────────────┐
+ *     ─▶ before each commit: khp.host-state (each changed host once), summed host counts ─┤
  * khp.builds, khp.rollouts ──────────────────────────────────────────────────────────────┴▶ patches (PatchProcessor)
  *     ─▶ khp.patch-state, khp.rejections, khp.rollouts (decisions), khp.host-commands (Apply/RevertRequested)
  * global stores: "fleet" = khp.host-state (rollout selectors), "patch-catalog" = khp.patch-state (atomic replace, modules)
@@ -36,7 +37,8 @@ public final class LedgerTopology {
 
     public static final String HOSTS_STORE = "hosts";
     public static final String HELD_STORE = "held-events";
-    public static final String DELTAS_STORE = "count-deltas";
+    /** Runs the host side's write-out before each commit ({@link PreCommitHook}). */
+    public static final String HOSTS_COMMIT_HOOK = "hosts-commit-hook";
     /** How long a host event waits for the event of the other topic it follows before it is rejected. */
     public static final long DEFAULT_HOLD_MS = 10_000;
     public static final String PATCHES_STORE = "patches";
@@ -53,21 +55,23 @@ public final class LedgerTopology {
     }
 
     public static Topology build() {
-        return build(DEFAULT_HOLD_MS);
+        return build(DEFAULT_HOLD_MS, new HostStateWatch());
     }
 
-    public static Topology build(long holdMs) {
+    /** @param watch told of each host state change, for the API's waiting reads */
+    public static Topology build(long holdMs, HostStateWatch watch) {
         StreamsBuilder builder = new StreamsBuilder();
         // global copies keep the encoded states: only what is looked up gets decoded
         builder.addGlobalStore(globalStore(FLEET_STORE), Topics.HOST_STATE.name(),
-                Consumed.with(KEY, Serdes.ByteArray()).withName("fleet-source"), () -> new GlobalStoreUpdater<>(FLEET_STORE));
+                Consumed.with(KEY, Serdes.ByteArray()).withName("fleet-source"), () -> new GlobalStoreUpdater<>(FLEET_STORE, new StoreChanges()));
+        StoreChanges catalogChanges = new StoreChanges();
         builder.addGlobalStore(globalStore(CATALOG_STORE), Topics.PATCH_STATE.name(),
-                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE));
+                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE, catalogChanges));
 
-        // cached: reads of recently used hosts come from memory, a host's updates within a commit are written once
-        builder.addStateStore(store(HOSTS_STORE, Serdes.ByteArray()).withCachingEnabled());
+        // host states stay decoded in memory and are written out once per host and commit
+        builder.addStateStore(HostStateStore.builder(HOSTS_STORE, watch));
+        builder.addStateStore(PreCommitHook.builder(HOSTS_COMMIT_HOOK));
         builder.addStateStore(store(HELD_STORE, Serdes.ByteArray()));
-        builder.addStateStore(store(DELTAS_STORE, new HostCountDeltaSerde()).withCachingEnabled());
         // a few patch keys take every host change: the cache sends one changelog record per key and commit
         builder.addStateStore(store(PATCHES_STORE, new AvroRecordSerde<>(PatchState.class)).withCachingEnabled());
         builder.addStateStore(store(COMMANDS_STORE, new AvroRecordSerde<>(ApplyRequested.class)));
@@ -76,8 +80,8 @@ public final class LedgerTopology {
         KStream<String, byte[]> hostEvents = builder.stream(
                 List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
                 Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
-        KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs), Named.as("hosts"),
-                HOSTS_STORE, HELD_STORE, DELTAS_STORE);
+        KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs, catalogChanges), Named.as("hosts"),
+                HOSTS_STORE, HOSTS_COMMIT_HOOK, HELD_STORE);
 
         KStream<String, Object> changes = hostOutput
                 .filter((k, v) -> v.isChange(), Named.as("host-patch-changes-only"))

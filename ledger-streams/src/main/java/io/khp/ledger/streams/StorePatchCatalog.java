@@ -1,5 +1,7 @@
 package io.khp.ledger.streams;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -11,15 +13,22 @@ import io.khp.ledger.core.PatchCatalog;
 import io.khp.ledger.core.PatchFacts;
 import io.khp.state.PatchState;
 
-/** The patch catalog read from the global copy of khp.patch-state. */
+/**
+ * The patch catalog read from the global copy of khp.patch-state. Every host event asks for its
+ * patch's facts: they are kept decoded until the global store changes ({@link StoreChanges}).
+ */
 final class StorePatchCatalog implements PatchCatalog {
 
     private static final AvroRecordSerde<PatchState> PATCH = new AvroRecordSerde<>(PatchState.class);
 
     private final ReadOnlyKeyValueStore<String, byte[]> patches;
+    private final StoreChanges changes;
+    private final Map<String, Optional<PatchFacts>> facts = new HashMap<>();
+    private long factsAsOf = -1;
 
-    StorePatchCatalog(ReadOnlyKeyValueStore<String, byte[]> patches) {
+    StorePatchCatalog(ReadOnlyKeyValueStore<String, byte[]> patches, StoreChanges changes) {
         this.patches = patches;
+        this.changes = changes;
     }
 
     /** Null for a missing or unreadable entry (the catalog is a copy of a topic others could write to). */
@@ -36,6 +45,15 @@ final class StorePatchCatalog implements PatchCatalog {
 
     @Override
     public Optional<PatchFacts> facts(String patchId) {
+        long now = changes.count();
+        if (now != factsAsOf) {
+            facts.clear();
+            factsAsOf = now;
+        }
+        return facts.computeIfAbsent(patchId, this::read);
+    }
+
+    private Optional<PatchFacts> read(String patchId) {
         PatchState p = decode(patches.get(patchId));
         if (p == null || p.getManifest() == null) {
             return Optional.empty();

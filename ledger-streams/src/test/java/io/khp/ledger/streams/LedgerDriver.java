@@ -82,9 +82,8 @@ final class LedgerDriver implements AutoCloseable {
         return this;
     }
 
-    /** Lets the wall clock run, so that summed host counts reach the patch side and pending patch state is published. */
+    /** Lets the wall clock run, so that pending patch state is published. */
     LedgerDriver tick() {
-        driver.advanceWallClockTime(HostProcessor.DELTA_INTERVAL);
         driver.advanceWallClockTime(PatchProcessor.PUBLISH_INTERVAL.plusMillis(1));
         return this;
     }
@@ -96,9 +95,7 @@ final class LedgerDriver implements AutoCloseable {
     }
 
     HostState host(String id) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LedgerTopology.HOSTS_STORE);
-        byte[] encoded = store.get(id);
-        return encoded == null ? null : Topics.HOST_STATE.valueSerde().deserializer().deserialize("t", encoded);
+        return ((HostStateStore) driver.getAllStateStores().get(LedgerTopology.HOSTS_STORE)).get(id);
     }
 
     PatchState patch(String id) {

@@ -1,0 +1,262 @@
+package io.khp.ledger.streams;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+import io.khp.bus.AvroRecordSerde;
+import io.khp.state.HostState;
+
+/**
+ * The "hosts" store: each host's state, decoded in memory while it changes and written out
+ * encoded (RocksDB and its changelog) once per commit by {@link #writeChanged}. Decoding and
+ * encoding a host state cost more than the rest of an event, and a host takes several events
+ * between two commits. The states in memory are never modified (the fold copies what it
+ * changes), so the API's threads read them while the stream thread works: reads see the latest
+ * state, committed or not, as they would through a record cache.
+ */
+final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, HostState> {
+
+    private static final AvroRecordSerde<HostState> HOST = new AvroRecordSerde<>(HostState.class);
+
+    /** How many written-out host states a task keeps decoded (the least recently used go first). */
+    static final int DECODED_HOSTS = 10_000;
+
+    private final KeyValueStore<String, byte[]> encoded;
+    private final HostStateWatch watch;
+    /** Changed since the last write-out; read by the API's threads too. */
+    private final Map<String, HostState> changed = new ConcurrentHashMap<>();
+    /** Written out and still decoded; the stream thread's only. */
+    private final Map<String, HostState> decoded = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, HostState> eldest) {
+            return size() > DECODED_HOSTS;
+        }
+    };
+
+    private HostStateStore(KeyValueStore<String, byte[]> encoded, HostStateWatch watch) {
+        this.encoded = encoded;
+        this.watch = watch;
+    }
+
+    /** A persistent, logged store: RocksDB and a changelog below the states in memory. */
+    static StoreBuilder<HostStateStore> builder(String name, HostStateWatch watch) {
+        return new Builder(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+                .withCachingDisabled(), watch);
+    }
+
+    /** The host's state as the stream thread folds it (null for an unknown host). */
+    HostState current(String hostId) {
+        HostState state = changed.get(hostId);
+        if (state != null) {
+            return state;
+        }
+        state = decoded.get(hostId);
+        if (state != null) {
+            return state;
+        }
+        byte[] stored = encoded.get(hostId);
+        if (stored == null) {
+            return null;
+        }
+        state = HOST.decode(stored);
+        decoded.put(hostId, state);
+        return state;
+    }
+
+    /** The host's new state; it must not be modified afterwards. */
+    void update(String hostId, HostState state) {
+        changed.put(hostId, state);
+        watch.changed(hostId);
+    }
+
+    /** Writes every state changed since the last call, and hands each, encoded, to {@code written}. */
+    void writeChanged(BiConsumer<String, byte[]> written) {
+        List<Map.Entry<String, HostState>> pending = new ArrayList<>(changed.entrySet());
+        pending.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, HostState> e : pending) {
+            byte[] bytes = HOST.encode(e.getValue());
+            encoded.put(e.getKey(), bytes);
+            decoded.put(e.getKey(), e.getValue());
+            changed.remove(e.getKey(), e.getValue());
+            written.accept(e.getKey(), bytes);
+        }
+    }
+
+    @Override
+    public HostState get(String hostId) {
+        HostState state = changed.get(hostId);
+        if (state != null) {
+            return state;
+        }
+        byte[] stored = encoded.get(hostId);
+        return stored == null ? null : HOST.decode(stored);
+    }
+
+    @Override
+    public KeyValueIterator<String, HostState> range(String from, String to) {
+        NavigableMap<String, HostState> view = snapshot();
+        if (from != null && to != null) {
+            return iterator(view.subMap(from, true, to, true));
+        }
+        if (from != null) {
+            return iterator(view.tailMap(from, true));
+        }
+        return iterator(to != null ? view.headMap(to, true) : view);
+    }
+
+    @Override
+    public KeyValueIterator<String, HostState> all() {
+        return iterator(snapshot());
+    }
+
+    @Override
+    public long approximateNumEntries() {
+        return encoded.approximateNumEntries() + changed.size();
+    }
+
+    /** Every host, the changed ones as they are now (for the rare listing through this store). */
+    private NavigableMap<String, HostState> snapshot() {
+        NavigableMap<String, HostState> view = new TreeMap<>();
+        Map<String, HostState> overlay = Map.copyOf(changed);
+        try (KeyValueIterator<String, byte[]> all = encoded.all()) {
+            all.forEachRemaining(kv -> view.put(kv.key, HOST.decode(kv.value)));
+        }
+        view.putAll(overlay);
+        return view;
+    }
+
+    private static KeyValueIterator<String, HostState> iterator(Map<String, HostState> entries) {
+        Iterator<Map.Entry<String, HostState>> it = entries.entrySet().iterator();
+        return new KeyValueIterator<>() {
+            private Map.Entry<String, HostState> peeked;
+
+            @Override
+            public boolean hasNext() {
+                return peeked != null || it.hasNext();
+            }
+
+            @Override
+            public KeyValue<String, HostState> next() {
+                Map.Entry<String, HostState> e = peeked != null ? peeked : it.next();
+                peeked = null;
+                return KeyValue.pair(e.getKey(), e.getValue());
+            }
+
+            @Override
+            public String peekNextKey() {
+                if (peeked == null) {
+                    peeked = it.next();
+                }
+                return peeked.getKey();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public String name() {
+        return encoded.name();
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        changed.clear();
+        decoded.clear();
+        encoded.init(context, root);
+    }
+
+    @Override
+    public void flush() {
+        encoded.flush();
+    }
+
+    /** Closing drops what was not written out: after a crash or an abort the task reprocesses it. */
+    @Override
+    public void close() {
+        changed.clear();
+        decoded.clear();
+        encoded.close();
+    }
+
+    @Override
+    public boolean persistent() {
+        return true;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return encoded.isOpen();
+    }
+
+    private static final class Builder implements StoreBuilder<HostStateStore> {
+        private final StoreBuilder<KeyValueStore<String, byte[]>> encoded;
+        private final HostStateWatch watch;
+
+        Builder(StoreBuilder<KeyValueStore<String, byte[]>> encoded, HostStateWatch watch) {
+            this.encoded = encoded;
+            this.watch = watch;
+        }
+
+        @Override
+        public StoreBuilder<HostStateStore> withCachingEnabled() {
+            return this; // the states in memory are the cache
+        }
+
+        @Override
+        public StoreBuilder<HostStateStore> withCachingDisabled() {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<HostStateStore> withLoggingEnabled(Map<String, String> config) {
+            encoded.withLoggingEnabled(config);
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<HostStateStore> withLoggingDisabled() {
+            encoded.withLoggingDisabled();
+            return this;
+        }
+
+        @Override
+        public HostStateStore build() {
+            return new HostStateStore(encoded.build(), watch);
+        }
+
+        @Override
+        public Map<String, String> logConfig() {
+            return encoded.logConfig();
+        }
+
+        @Override
+        public boolean loggingEnabled() {
+            return encoded.loggingEnabled();
+        }
+
+        @Override
+        public String name() {
+            return encoded.name();
+        }
+    }
+}
