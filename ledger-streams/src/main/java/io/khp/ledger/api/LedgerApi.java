@@ -239,22 +239,33 @@ public final class LedgerApi implements AutoCloseable {
 
     /** One key of a store that Streams partitions: read here if this instance owns it, else ask the owner. */
     private Reply owned(String store, String key, URI uri, boolean local) throws Exception {
+        Reply elsewhere = elsewhere(store, key, uri, local);
+        return elsewhere != null ? elsewhere : here(store, key, read(store, key));
+    }
+
+    /** Null when this instance owns the key; else the owner's answer, or why there is none. */
+    private Reply elsewhere(String store, String key, URI uri, boolean local) throws Exception {
         KeyQueryMetadata owner = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
         if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
             return Reply.error(503, "no instance owns " + store + "/" + key + " yet");
         }
-        if (!owner.activeHost().equals(self)) {
-            if (local) {
-                return Reply.error(503, "instance " + self + " does not own " + key + " (owner " + owner.activeHost() + ")");
-            }
-            return forward(owner.activeHost(), uri);
+        if (owner.activeHost().equals(self)) {
+            return null;
         }
+        if (local) {
+            return Reply.error(503, "instance " + self + " does not own " + key + " (owner " + owner.activeHost() + ")");
+        }
+        return forward(owner.activeHost(), uri);
+    }
+
+    private Object read(String store, String key) {
         ReadOnlyKeyValueStore<String, Object> kv = streams.store(StoreQueryParameters.fromNameAndType(store,
                 QueryableStoreTypes.<String, Object>keyValueStore()));
-        Object value = kv.get(key);
-        if (value instanceof byte[] encoded) {
-            value = HOST_STATE.decode(encoded); // the hosts store keeps encoded states
-        }
+        return kv.get(key);
+    }
+
+    /** The reply for a value of a key this instance owns. */
+    private Reply here(String store, String key, Object value) {
         if (value == null) {
             return Reply.error(404, "unknown " + ("hosts".equals(store) ? "host " : "patch ") + key);
         }
@@ -275,18 +286,17 @@ public final class LedgerApi implements AutoCloseable {
             throw new IllegalArgumentException("after must be a host state version (an integer), not " + query.get("after"));
         }
         long waitMs = Math.min(MAX_WAIT_MS, intParam(query, "wait", (int) DEFAULT_WAIT_MS));
-        KeyQueryMetadata owner = streams.queryMetadataForKey(LedgerTopology.HOSTS_STORE, hostId, Serdes.String().serializer());
-        if (owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE) && !owner.activeHost().equals(self)) {
-            return owned(LedgerTopology.HOSTS_STORE, hostId, uri, local);
-        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         while (true) {
             CompletableFuture<Void> change = watch.nextChange(hostId);
-            Reply reply = owned(LedgerTopology.HOSTS_STORE, hostId, uri, local);
+            Reply elsewhere = elsewhere(LedgerTopology.HOSTS_STORE, hostId, uri, local);
+            if (elsewhere != null) {
+                return elsewhere;
+            }
+            Object value = read(LedgerTopology.HOSTS_STORE, hostId);
             long left = deadline - System.nanoTime();
-            if (reply.status() != 200 && reply.status() != 404 || left <= 0
-                    || reply.status() == 200 && JSON.readTree(reply.body()).path("version").asLong() > after) {
-                return reply;
+            if (left <= 0 || value instanceof HostState h && h.getVersion() > after) {
+                return here(LedgerTopology.HOSTS_STORE, hostId, value);
             }
             try {
                 change.get(left, TimeUnit.NANOSECONDS);

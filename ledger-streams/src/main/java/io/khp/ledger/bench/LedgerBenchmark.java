@@ -73,12 +73,12 @@ public final class LedgerBenchmark {
         // 1. the events, produced before the ledger starts: a warm-up fleet's, then the measured fleet's
         int stepsPerHost = (events + hosts - 1) / hosts;
         long t0 = System.nanoTime();
-        long warmed = load(settings, WARMUP_HOSTS, hosts, warmup);
-        long[] loaded = loadBytes(settings, 0, hosts, events);
-        long produced = loaded[0];
+        long warmed = load(settings, WARMUP_HOSTS, hosts, warmup).events();
+        Loaded loaded = load(settings, 0, hosts, events);
+        long produced = loaded.events();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "loaded %,d + %,d events (mean %d bytes) in %.1f s (encode + produce: %,.0f events/s)%n",
-                warmed, produced, loaded[1] / produced, loadSeconds, (warmed + produced) / loadSeconds);
+                warmed, produced, loaded.bytes() / produced, loadSeconds, (warmed + produced) / loadSeconds);
 
         // 2. the ledger folds them; timed from the end of the warm-up to the last event, by the records its threads processed
         Path state = Files.createTempDirectory("khp-ledger-bench");
@@ -127,12 +127,11 @@ public final class LedgerBenchmark {
     /** Host indexes of the warm-up fleet (its names differ from the measured fleet's). */
     private static final int WARMUP_HOSTS = 100_000;
 
-    private static long load(ClientSettings settings, int firstHost, int hosts, int events) {
-        return loadBytes(settings, firstHost, hosts, events)[0];
+    private record Loaded(long events, long bytes) {
     }
 
-    /** Produces {@code events} lifecycle events of {@code hosts} hosts, step by step: {events, bytes}. */
-    private static long[] loadBytes(ClientSettings settings, int firstHost, int hosts, int events) {
+    /** Produces {@code events} lifecycle events of {@code hosts} hosts, step by step. */
+    private static Loaded load(ClientSettings settings, int firstHost, int hosts, int events) {
         int steps = (events + hosts - 1) / hosts;
         long bytes = 0;
         long produced = 0;
@@ -149,7 +148,7 @@ public final class LedgerBenchmark {
             }
             producer.flush();
         }
-        return new long[] {produced, bytes};
+        return new Loaded(produced, bytes);
     }
 
     /**
@@ -353,21 +352,22 @@ public final class LedgerBenchmark {
         }
         double rate;
         try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-raw")) {
-            for (long i = 0; i < warmup; i++) {
-                producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
-            }
-            producer.flush();
+            sendRaw(producer, topic, values, warmup);
             long t0 = System.nanoTime();
-            for (long i = 0; i < records; i++) {
-                producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
-            }
-            producer.flush();
+            sendRaw(producer, topic, values, records);
             rate = records / ((System.nanoTime() - t0) / 1e9);
         }
         try (Admin admin = Admin.create(settings.common())) {
             admin.deleteTopics(List.of(topic)).all().get();
         }
         return rate;
+    }
+
+    private static void sendRaw(KafkaProducer<String, byte[]> producer, String topic, byte[][] values, long records) {
+        for (long i = 0; i < records; i++) {
+            producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
+        }
+        producer.flush();
     }
 
     private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\"version\":(\\d+)");

@@ -3,7 +3,6 @@ package io.khp.ledger.core;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 import io.khp.events.KhpEvent;
@@ -31,17 +30,7 @@ public final class FleetReplay {
                 patches.put(e.getPatchId(), new PatchFacts(e.getPatchId(), built.getModuleName(), built.getAtomicReplace()));
             }
         }
-        PatchCatalog catalog = new PatchCatalog() {
-            @Override
-            public Optional<PatchFacts> facts(String patchId) {
-                return Optional.ofNullable(patches.get(patchId));
-            }
-
-            @Override
-            public Optional<String> patchOfModule(String moduleName) {
-                return patches.values().stream().filter(p -> p.moduleName().equals(moduleName)).map(PatchFacts::patchId).findFirst();
-            }
-        };
+        PatchCatalog catalog = PatchCatalog.of(patches);
         Map<String, HostState> hosts = new TreeMap<>();
         Map<String, List<HostInbox.Held>> held = new HashMap<>();
         for (KhpEvent e : hostEvents) {

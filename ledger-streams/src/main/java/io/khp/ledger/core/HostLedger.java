@@ -169,26 +169,12 @@ public final class HostLedger {
     }
 
     /**
-     * The state to fold an event into, sharing with {@code current} only what the fold replaces
-     * rather than changes (strings, the kernel, the observed and recent-event lists, the labels):
-     * the host and each patch entry (with its entered-at times) are new objects, so {@code current}
-     * never changes. A deep copy of the whole state was the costliest step of an event.
+     * The state to fold a report into: as {@link #copyForEvent}, with every patch entry copied too,
+     * as a report may change any of them (LOST, DRIFT); {@code current} never changes.
      */
     static HostState copyForUpdate(HostState current) {
-        HostState next = new HostState();
-        for (int i = 0; i < HostState.SCHEMA$.getFields().size(); i++) {
-            next.put(i, current.get(i));
-        }
-        List<HostPatch> patches = new ArrayList<>(current.getPatches().size());
-        for (HostPatch p : current.getPatches()) {
-            HostPatch copy = new HostPatch();
-            for (int i = 0; i < HostPatch.SCHEMA$.getFields().size(); i++) {
-                copy.put(i, p.get(i));
-            }
-            copy.setEnteredAt(new HashMap<>(p.getEnteredAt()));
-            patches.add(copy);
-        }
-        next.setPatches(patches);
+        HostState next = copyForEvent(current);
+        next.getPatches().replaceAll(HostPatchTransitions::copy);
         return next;
     }
 

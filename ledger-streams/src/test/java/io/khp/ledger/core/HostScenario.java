@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import io.khp.events.KhpEvent;
 import io.khp.state.HostPatch;
@@ -27,17 +26,7 @@ final class HostScenario {
     private final List<Rejection> rejections = new ArrayList<>();
     private HostStep last;
 
-    private final PatchCatalog catalog = new PatchCatalog() {
-        @Override
-        public Optional<PatchFacts> facts(String patchId) {
-            return Optional.ofNullable(patches.get(patchId));
-        }
-
-        @Override
-        public Optional<String> patchOfModule(String moduleName) {
-            return patches.values().stream().filter(p -> p.moduleName().equals(moduleName)).map(PatchFacts::patchId).findFirst();
-        }
-    };
+    private final PatchCatalog catalog = PatchCatalog.of(patches);
 
     static HostScenario given(KhpEvent... events) {
         return new HostScenario().and(events);
