@@ -24,6 +24,7 @@ import io.khp.bus.Topic;
 import io.khp.bus.TopicProvisioner;
 import io.khp.bus.Topics;
 import io.khp.events.*;
+import io.khp.bus.LogPartitions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

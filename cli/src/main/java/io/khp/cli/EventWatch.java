@@ -13,6 +13,7 @@ import io.khp.bus.ClientSettings;
 import io.khp.bus.EventCodec;
 import io.khp.bus.UndecodableEventException;
 import io.khp.events.KhpEvent;
+import io.khp.bus.LogPartitions;
 
 /**
  * Follows topics from their current end: open it before publishing a request, then {@link #until}

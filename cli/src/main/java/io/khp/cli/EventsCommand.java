@@ -12,6 +12,7 @@ import io.khp.bus.EventCodec;
 import io.khp.bus.Topics;
 import io.khp.bus.UndecodableEventException;
 import io.khp.events.KhpEvent;
+import io.khp.bus.LogPartitions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

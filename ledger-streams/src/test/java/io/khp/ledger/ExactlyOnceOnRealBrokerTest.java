@@ -16,7 +16,6 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
@@ -33,6 +32,7 @@ import io.khp.state.HostState;
 import io.khp.state.Rejection;
 import io.khp.testkit.RealKafka;
 import io.khp.testkit.TestKafka;
+import io.khp.bus.LogPartitions;
 
 /**
  * The ledger in a child JVM is killed (SIGKILL) in the middle of a rollout and started again on the
@@ -199,12 +199,8 @@ class ExactlyOnceOnRealBrokerTest {
     private static KafkaConsumer<byte[], byte[]> outputs(TestKafka kafka) {
         var consumer = new KafkaConsumer<>(ClientSettings.of(kafka.bootstrapServers()).consumer(null),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> parts = new ArrayList<>();
-        for (String topic : List.of(Topics.HOST_STATE.name(), Topics.HOST_COMMANDS.name(), Topics.ROLLOUTS.name(), Topics.REJECTIONS.name())) {
-            for (PartitionInfo p : consumer.partitionsFor(topic)) {
-                parts.add(new TopicPartition(topic, p.partition()));
-            }
-        }
+        List<TopicPartition> parts = LogPartitions.of(consumer,
+                List.of(Topics.HOST_STATE.name(), Topics.HOST_COMMANDS.name(), Topics.ROLLOUTS.name(), Topics.REJECTIONS.name()));
         consumer.assign(parts);
         consumer.seekToEnd(parts);
         parts.forEach(consumer::position);

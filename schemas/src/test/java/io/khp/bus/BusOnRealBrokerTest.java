@@ -161,8 +161,7 @@ class BusOnRealBrokerTest {
     private void readUntil(String topic, int count, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink,
             java.util.function.BooleanSupplier done) {
         try (var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer(null))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = LogPartitions.of(consumer, topic);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Instant deadline = Instant.now().plusSeconds(60);

@@ -29,6 +29,7 @@ import io.khp.events.KhpEvent;
 import io.khp.events.PatchBuilt;
 import io.khp.events.PreRunVerified;
 import io.khp.events.RunObjectCaptured;
+import io.khp.bus.LogPartitions;
 
 /**
  * The Kafka side of the verifier, on one thread. khp.builds is read whole, from the beginning, by
@@ -68,8 +69,7 @@ final class VerifierWorker implements Runnable, AutoCloseable {
     @Override
     public void run() {
         try {
-            List<TopicPartition> partitions = builds.partitionsFor(Topics.BUILDS.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            List<TopicPartition> partitions = LogPartitions.of(builds, Topics.BUILDS.name());
             builds.assign(partitions);
             builds.seekToBeginning(partitions);
             catchUp(partitions);

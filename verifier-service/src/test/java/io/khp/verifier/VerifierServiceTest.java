@@ -44,6 +44,7 @@ import io.khp.events.WildcardKind;
 import io.khp.testkit.RealKafka;
 import io.khp.testkit.TestKafka;
 import io.khp.verifier.match.CodeImage;
+import io.khp.bus.LogPartitions;
 
 /** The verifier service on a real broker: PatchBuilt + RunObjectCaptured in, PreRunVerified out. */
 @RealKafka
@@ -152,8 +153,7 @@ class VerifierServiceTest {
     /** Reads a topic from its beginning until {@code found} holds for a record; fails after 60 s. */
     static ConsumerRecord<byte[], byte[]> await(TestKafka kafka, String topic, Predicate<ConsumerRecord<byte[], byte[]>> found) {
         try (var consumer = new KafkaConsumer<byte[], byte[]>(ClientSettings.of(kafka.bootstrapServers()).consumer(null))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = LogPartitions.of(consumer, topic);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Instant deadline = Instant.now().plusSeconds(60);

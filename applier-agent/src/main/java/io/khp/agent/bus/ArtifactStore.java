@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.khp.agent.ArtifactSource;
 import io.khp.bus.ClientSettings;
 import io.khp.bus.Topics;
+import io.khp.bus.LogPartitions;
 
 /**
  * Module bytes read from the compacted artifacts topic (key = hex sha256), from its beginning, on a
@@ -48,8 +49,7 @@ public final class ArtifactStore implements ArtifactSource, AutoCloseable {
         this.clientId = clientId;
         this.cache = cache;
         consumer = new KafkaConsumer<>(config(settings, clientId));
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.ARTIFACTS.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        List<TopicPartition> partitions = LogPartitions.of(consumer, Topics.ARTIFACTS.name());
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         thread = new Thread(this::run, clientId);

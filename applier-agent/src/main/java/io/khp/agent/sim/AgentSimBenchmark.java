@@ -42,6 +42,7 @@ import io.khp.events.KhpEvent;
 import io.khp.events.PreRunVerified;
 import io.khp.events.RunObjectCaptured;
 import io.khp.events.Verdict;
+import io.khp.bus.LogPartitions;
 
 /**
  * `khp bench agent-sim`: N simulated hosts (one agent, one JVM) apply one patch through a real
@@ -104,9 +105,7 @@ public final class AgentSimBenchmark {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(bus.producer("bench-" + run));
                 KafkaConsumer<byte[], byte[]> lifecycle = new KafkaConsumer<>(bus.consumer(null))) {
             producer.send(new ProducerRecord<>(Topics.ARTIFACTS.name(), sha.getBytes(StandardCharsets.UTF_8), module)).get();
-            List<TopicPartition> parts = new ArrayList<>();
-            lifecycle.partitionsFor(Topics.HOST_LIFECYCLE.name())
-                    .forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+            List<TopicPartition> parts = LogPartitions.of(lifecycle, Topics.HOST_LIFECYCLE.name());
             lifecycle.assign(parts);
             lifecycle.seekToEnd(parts);
             parts.forEach(lifecycle::position);

@@ -19,6 +19,7 @@ import io.khp.bus.ClientSettings;
 import io.khp.bus.EventCodec;
 import io.khp.bus.Events;
 import io.khp.events.KhpEvent;
+import io.khp.bus.LogPartitions;
 
 /**
  * Everything published on some khp topics for the hosts a test owns, read from the real broker on
@@ -34,10 +35,7 @@ public final class EventLog implements AutoCloseable {
 
     public EventLog(ClientSettings settings, List<String> topics, Predicate<String> hosts, Consumer<KhpEvent> listener) {
         consumer = new KafkaConsumer<>(settings.consumer(null));
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String t : topics) {
-            consumer.partitionsFor(t).forEach(p -> partitions.add(new TopicPartition(t, p.partition())));
-        }
+        List<TopicPartition> partitions = LogPartitions.of(consumer, topics);
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         thread = new Thread(() -> {
