@@ -3,10 +3,15 @@ package io.khp.bus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
 
 import io.khp.events.KhpEvent;
 
@@ -30,12 +35,20 @@ public final class EventCodec {
 
     private static final EventCodec INSTANCE = new EventCodec(SchemaHistory.load());
 
+    /** The single-object encoding's marker, before the writer schema's fingerprint. */
+    private static final byte MARKER_0 = (byte) 0xC3;
+    private static final byte MARKER_1 = (byte) 0x01;
+    private static final int HEADER_BYTES = 10;
+    /** Reused per thread: decoding reads straight from the record's bytes, through the decoder's buffer. */
+    private static final ThreadLocal<BinaryDecoder> DECODERS = new ThreadLocal<>();
+
     private final BinaryMessageEncoder<KhpEvent> encoder = KhpEvent.getEncoder();
-    private final BinaryMessageDecoder<KhpEvent> decoder;
+    private final SchemaHistory history;
+    /** A reader per writer schema fingerprint, made on first sight of a released schema. */
+    private final Map<Long, DatumReader<KhpEvent>> readers = new ConcurrentHashMap<>();
 
     EventCodec(SchemaHistory history) {
-        decoder = KhpEvent.createDecoder(history);
-        history.released().forEach(decoder::addSchema);
+        this.history = history;
     }
 
     public static EventCodec instance() {
@@ -61,16 +74,21 @@ public final class EventCodec {
         if (bytes.length < 10) {
             throw new UndecodableEventException("truncated header (" + bytes.length + " bytes)", null);
         }
+        if (bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
+            throw new UndecodableEventException("not single-object encoded (bad header)", null);
+        }
+        DatumReader<KhpEvent> reader = readerFor(fingerprintOf(bytes));
+        if (reader == null) {
+            throw new UndecodableEventException("unknown schema fingerprint", null);
+        }
         try {
-            KhpEvent event = decoder.decode(bytes);
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, DECODERS.get());
+            DECODERS.set(in);
+            KhpEvent event = reader.read(null, in);
             if (event.getPayload() == null) {
                 throw new UndecodableEventException("event without payload", null);
             }
             return event;
-        } catch (MissingSchemaException e) {
-            throw new UndecodableEventException("unknown schema fingerprint", e);
-        } catch (BadHeaderException e) {
-            throw new UndecodableEventException("not single-object encoded (bad header)", e);
         } catch (IOException e) {
             throw new UndecodableEventException("truncated or corrupt body", e);
         } catch (UndecodableEventException e) {
@@ -80,5 +98,30 @@ public final class EventCodec {
             // IndexOutOfBounds, ClassCast...: whatever the bytes made the decoder do, the record is corrupt
             throw new UndecodableEventException("corrupt body", e);
         }
+    }
+
+    /** The writer schema's fingerprint: 8 bytes little-endian after the marker. */
+    private static long fingerprintOf(byte[] bytes) {
+        long fingerprint = 0;
+        for (int i = HEADER_BYTES - 1; i >= 2; i--) {
+            fingerprint = (fingerprint << 8) | (bytes[i] & 0xff);
+        }
+        return fingerprint;
+    }
+
+    /** A reader from a released (or the current) schema into the current classes; null for an unknown fingerprint. */
+    private DatumReader<KhpEvent> readerFor(long fingerprint) {
+        DatumReader<KhpEvent> reader = readers.get(fingerprint);
+        if (reader == null) {
+            Schema writer = history.findByFingerprint(fingerprint);
+            if (writer == null) {
+                return null;
+            }
+            @SuppressWarnings("unchecked")
+            DatumReader<KhpEvent> made = (DatumReader<KhpEvent>) SpecificData.getForClass(KhpEvent.class)
+                    .createDatumReader(writer, KhpEvent.getClassSchema());
+            reader = readers.computeIfAbsent(fingerprint, f -> made);
+        }
+        return reader;
     }
 }
