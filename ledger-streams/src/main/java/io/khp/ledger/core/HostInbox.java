@@ -152,7 +152,12 @@ public final class HostInbox {
         }
 
         boolean isHeld(String eventId) {
-            return queue.stream().anyMatch(h -> h.event().getEventId().equals(eventId));
+            for (Held h : queue) {
+                if (h.event().getEventId().equals(eventId)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Whether an event of the same patch and topic is held before position {@code end}. */

@@ -20,6 +20,7 @@ import io.khp.events.ApplyRequested;
 import io.khp.events.KhpEvent;
 import io.khp.ledger.core.HostLedger;
 import io.khp.ledger.core.HostCountDelta;
+import io.khp.ledger.core.HostCountSum;
 import io.khp.ledger.core.HostInbox;
 import io.khp.ledger.core.HostInbox.Held;
 import io.khp.ledger.core.Rejections;
@@ -53,7 +54,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private final SortedSet<String> holding = new TreeSet<>();
     private StorePatchCatalog catalog;
     /** Count changes outside rollouts, summed per patch until the next commit. */
-    private final Map<String, HostCountDelta> deltas = new LinkedHashMap<>();
+    private final Map<String, HostCountSum> deltas = new LinkedHashMap<>();
 
     private final StoreChanges catalogChanges;
 
@@ -82,7 +83,8 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private void beforeCommit(long now) {
         hosts.writeChanged((hostId, encoded) ->
                 context.forward(new Record<>(hostId, new Outbound(Topics.HOST_STATE.name(), encoded), now)));
-        for (HostCountDelta delta : deltas.values()) {
+        for (HostCountSum sum : deltas.values()) {
+            HostCountDelta delta = sum.delta();
             if (!delta.counts().isEmpty()) {
                 context.forward(new Record<>(delta.patchId(), Outbound.change(HostCountDeltaSerde.encode(delta)), now));
             }
@@ -142,7 +144,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         hosts.update(hostId, outcome.state());
         for (HostPatchChange change : outcome.changes()) {
             if (HostCountDelta.summable(change)) {
-                deltas.put(change.getPatchId(), deltas.getOrDefault(change.getPatchId(), HostCountDelta.empty(change.getPatchId())).plus(change));
+                deltas.computeIfAbsent(change.getPatchId(), HostCountSum::new).add(change);
             } else if (change.getPatchId() != null) {
                 forwardChange(record, change);
             }
@@ -151,7 +153,8 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
 
     /** A change one by one, after the summed changes of its patch so that the patch side sees them in order. */
     private void forwardChange(Record<String, byte[]> record, HostPatchChange change) {
-        HostCountDelta pending = deltas.remove(change.getPatchId());
+        HostCountSum sum = deltas.remove(change.getPatchId());
+        HostCountDelta pending = sum == null ? null : sum.delta();
         if (pending != null && !pending.counts().isEmpty()) {
             context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(HostCountDeltaSerde.encode(pending))));
         }

@@ -42,12 +42,12 @@ class HostCountDeltaTest {
         }
         // summed in batches of any size, in order
         PatchState summed = null;
-        HostCountDelta delta = HostCountDelta.empty("p1");
+        HostCountSum sum = new HostCountSum("p1");
         for (int i = 0; i < changes.size(); i++) {
-            delta = delta.plus(changes.get(i));
+            sum.add(changes.get(i));
             if (random.nextInt(7) == 0 || i == changes.size() - 1) {
-                summed = PatchLedger.hostCountsChanged(summed, delta);
-                delta = HostCountDelta.empty("p1");
+                summed = PatchLedger.hostCountsChanged(summed, sum.delta());
+                sum = new HostCountSum("p1");
             }
         }
         assertEquals(oneByOne.getHostCounts(), summed.getHostCounts());
@@ -56,14 +56,24 @@ class HostCountDeltaTest {
 
     @Test
     void aDeltaCarriesNetCountsOnly() {
-        HostCountDelta d = HostCountDelta.empty("p1")
-                .plus(change("h1", PatchStatus.UNKNOWN, PatchStatus.REQUESTED, 5, null))
-                .plus(change("h1", PatchStatus.REQUESTED, PatchStatus.CAPTURED, 7, null))
-                .plus(change("h2", PatchStatus.APPLIED, PatchStatus.APPLIED, 9, null));
+        HostCountSum sum = new HostCountSum("p1");
+        sum.add(change("h1", PatchStatus.UNKNOWN, PatchStatus.REQUESTED, 5, null));
+        sum.add(change("h1", PatchStatus.REQUESTED, PatchStatus.CAPTURED, 7, null));
+        sum.add(change("h2", PatchStatus.APPLIED, PatchStatus.APPLIED, 9, null));
+        HostCountDelta d = sum.delta();
         assertEquals(Map.of("CAPTURED", 1), d.counts());
         assertEquals(7, d.at());
         PatchState p = PatchLedger.hostCountsChanged(null, d);
         assertEquals(Map.of("CAPTURED", 1), p.getHostCounts());
+    }
+
+    @Test
+    void aChangeAndItsReverseLeaveNoCounts() {
+        HostCountSum sum = new HostCountSum("p1");
+        sum.add(change("h1", PatchStatus.APPLIED, PatchStatus.REVERTING, 3, null));
+        sum.add(change("h1", PatchStatus.REVERTING, PatchStatus.APPLIED, 4, null));
+        assertEquals(Map.of(), sum.delta().counts());
+        assertEquals(4, sum.delta().at());
     }
 
     @Test
