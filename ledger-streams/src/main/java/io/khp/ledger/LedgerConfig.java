@@ -3,14 +3,18 @@ package io.khp.ledger;
 import java.nio.file.Path;
 import java.util.Map;
 
+import io.khp.bus.Topics;
+
 /**
  * How one ledger instance runs. From the environment: KHP_LEDGER_APP_ID (default khp-ledger),
  * KHP_LEDGER_HTTP_HOST (address other instances reach this one at, default 127.0.0.1),
  * KHP_LEDGER_HTTP_PORT (default 8083, 0 = any free port), KHP_LEDGER_STATE_DIR (default
  * ~/.local/state/khp/ledger-PORT), KHP_LEDGER_STANDBY_REPLICAS (default 0), KHP_LEDGER_THREADS
- * (default 1), KHP_LEDGER_COMMIT_MS (how often the exactly-once transaction commits: what the ledger
- * writes to Kafka becomes visible then, while the API shows each event as soon as it is folded;
- * default 300), KHP_LEDGER_INSTANCE_ID (static group membership: a restarted instance takes its
+ * (stream threads; default one per core, at most one per host partition), KHP_LEDGER_COMMIT_MS (how
+ * often the exactly-once transaction commits: what the ledger writes to Kafka becomes visible then,
+ * while the API shows each event as soon as it is folded; each commit writes every host changed
+ * since the last one once, so a longer interval writes less per event but pauses the stream thread
+ * longer; default 300), KHP_LEDGER_INSTANCE_ID (static group membership: a restarted instance takes its
  * partitions back at once; default none), KHP_LEDGER_MAX_TASK_IDLE_MS (how long a task waits for
  * all its topics to have data, to take them in timestamp order; default 0: only for data already on
  * the broker, so that a host's first report is read before its other events after a backlog; -1
@@ -34,11 +38,16 @@ public record LedgerConfig(String applicationId, String httpHost, int httpPort, 
         return new LedgerConfig(env.getOrDefault("KHP_LEDGER_APP_ID", "khp-ledger"),
                 env.getOrDefault("KHP_LEDGER_HTTP_HOST", "127.0.0.1"), port, state,
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_STANDBY_REPLICAS", "0")),
-                Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", "1")),
+                Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", Integer.toString(defaultThreads()))),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "300")),
                 env.get("KHP_LEDGER_INSTANCE_ID"),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_MAX_TASK_IDLE_MS", "0")),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_HOLD_MS", "10000")));
+    }
+
+    /** A stream thread per core, up to the host side's tasks (one per host partition). */
+    static int defaultThreads() {
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), Topics.HOST_PARTITIONS));
     }
 
     public LedgerConfig withHttpPort(int port) {
