@@ -15,10 +15,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -28,8 +30,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
 
 import io.khp.bus.ClientSettings;
 import io.khp.bus.EventCodec;
@@ -111,6 +117,11 @@ public final class LedgerBenchmark {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+        // 4. the ceiling: Kafka Streams alone, reading and decoding the same events the same way, folding nothing
+        double ceiling = streamsCeiling(settings, config, warmed, produced);
+        System.out.printf(Locale.ROOT, "kafka streams alone (read + decode, exactly-once, %d threads, same topics): %,.0f events/s, ratio %.3f%n",
+                config.threads(), ceiling, ceiling / rawRate);
+
         Collections.sort(latencies);
         double p50 = percentile(latencies, 0.50);
         double p99 = percentile(latencies, 0.99);
@@ -154,15 +165,21 @@ public final class LedgerBenchmark {
     /**
      * Waits until the ledger's stream threads have processed {@code records} input records
      * (Streams' process-total; it also counts the few summed host counts the ledger sends itself),
-     * and returns when, as System.nanoTime.
+     * and returns when, as System.nanoTime. The counters are looked up once: listing every metric
+     * of the app each time would take CPU from the ledger it measures.
      */
     private static long awaitProcessed(KafkaStreams streams, long records, Duration timeout) {
+        List<org.apache.kafka.common.Metric> counters = new ArrayList<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("stream-thread-metrics") && name.name().equals("process-total")) {
+                counters.add(metric);
+            }
+        });
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             double processed = 0;
-            for (var metric : streams.metrics().entrySet()) {
-                if (metric.getKey().group().equals("stream-thread-metrics") && metric.getKey().name().equals("process-total")
-                        && metric.getValue().metricValue() instanceof Double v) {
+            for (var counter : counters) {
+                if (counter.metricValue() instanceof Double v) {
                     processed += v;
                 }
             }
@@ -172,6 +189,47 @@ public final class LedgerBenchmark {
             pause(5);
         }
         throw new IllegalStateException("the ledger did not process " + records + " records within " + timeout);
+    }
+
+    /**
+     * Events/s of a Streams app that reads and decodes the ledger's input and does nothing else, with
+     * the ledger's guarantee (exactly-once), threads, commit interval and task idling: the most any
+     * fold on Kafka Streams can reach here. Timed like the ledger, after the warm-up fleet's events.
+     */
+    private static double streamsCeiling(ClientSettings settings, LedgerConfig config, long warmup, long records) throws Exception {
+        StreamsBuilder builder = new StreamsBuilder();
+        LongAdder decoded = new LongAdder();
+        builder.stream(List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
+                Consumed.with(Serdes.String(), Serdes.ByteArray())).foreach((key, value) -> {
+                    if (CODEC.decode(value).getPayload() != null) {
+                        decoded.increment();
+                    }
+                });
+        Path state = Files.createTempDirectory("khp-ledger-bench-ceiling");
+        Properties p = new Properties();
+        p.putAll(settings.common());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "khp-bench-ceiling-" + System.currentTimeMillis());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, config.maxTaskIdleMs());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), p)) {
+            streams.start();
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                pause(20);
+            }
+            long warmedUp = awaitProcessed(streams, warmup, Duration.ofMinutes(30));
+            long done = awaitProcessed(streams, warmup + records, Duration.ofMinutes(30));
+            if (decoded.sum() < warmup + records) {
+                throw new IllegalStateException("the ceiling app decoded " + decoded.sum() + " of " + (warmup + records) + " events");
+            }
+            return records / ((done - warmedUp) / 1e9);
+        } finally {
+            try (var files = Files.walk(state)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /** Mean encoded size of a sample of the events the benchmark replays. */
