@@ -2,7 +2,7 @@ package io.khp.ledger.streams;
 
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -35,20 +35,33 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
 
     private static final AvroRecordSerde<HostState> HOST = new AvroRecordSerde<>(HostState.class);
 
-    /** How many written-out host states a task keeps decoded (the least recently used go first). */
+    /** How many host states a task keeps decoded beyond the changed ones (the least used go first). */
     static final int DECODED_HOSTS = 10_000;
+
+    /** A host's latest state in memory, and whether it changed since the last write-out. */
+    private static final class Slot {
+        /** Read by the API's threads. */
+        volatile HostState state;
+        /** The stream thread's only, as the fields below. */
+        boolean changed;
+        /** Read since the last eviction sweep: kept by the next one. */
+        boolean used;
+
+        Slot(HostState state) {
+            this.state = state;
+        }
+    }
 
     private final KeyValueStore<String, byte[]> encoded;
     private final HostStateWatch watch;
-    /** Changed since the last write-out; read by the API's threads too. */
-    private final Map<String, HostState> changed = new ConcurrentHashMap<>();
-    /** Written out and still decoded; the stream thread's only. */
-    private final Map<String, HostState> decoded = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, HostState> eldest) {
-            return size() > DECODED_HOSTS;
-        }
-    };
+    /** The hosts in memory: every changed one, and up to {@link #DECODED_HOSTS} written-out ones. */
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** The changed hosts, in the order of their first change since the last write-out. */
+    private final List<String> changedIds = new ArrayList<>();
+    private final List<Slot> changedSlots = new ArrayList<>();
+    /** The slot current() found last: update() of the same host needs no second lookup. */
+    private String lastId;
+    private Slot lastSlot;
 
     private HostStateStore(KeyValueStore<String, byte[]> encoded, HostStateWatch watch) {
         this.encoded = encoded;
@@ -63,47 +76,84 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
 
     /** The host's state as the stream thread folds it (null for an unknown host). */
     HostState current(String hostId) {
-        HostState state = changed.get(hostId);
-        if (state != null) {
-            return state;
+        Slot slot = slots.get(hostId);
+        if (slot == null) {
+            byte[] stored = encoded.get(hostId);
+            if (stored == null) {
+                return null;
+            }
+            slot = new Slot(HOST.decode(stored));
+            slots.put(hostId, slot);
         }
-        state = decoded.get(hostId);
-        if (state != null) {
-            return state;
+        if (!slot.used) {
+            slot.used = true;
         }
-        byte[] stored = encoded.get(hostId);
-        if (stored == null) {
-            return null;
-        }
-        state = HOST.decode(stored);
-        decoded.put(hostId, state);
-        return state;
+        lastId = hostId;
+        lastSlot = slot;
+        return slot.state;
     }
 
     /** The host's new state; it must not be modified afterwards. */
     void update(String hostId, HostState state) {
-        changed.put(hostId, state);
+        Slot slot = hostId.equals(lastId) ? lastSlot : slots.get(hostId);
+        if (slot == null) {
+            slot = new Slot(state);
+            slots.put(hostId, slot);
+        } else {
+            slot.state = state;
+        }
+        if (!slot.changed) {
+            slot.changed = true;
+            changedIds.add(hostId);
+            changedSlots.add(slot);
+        }
         watch.changed(hostId);
     }
 
     /** Writes every state changed since the last call, and hands each, encoded, to {@code written}. */
     void writeChanged(BiConsumer<String, byte[]> written) {
-        List<Map.Entry<String, HostState>> pending = new ArrayList<>(changed.entrySet());
-        pending.sort(Map.Entry.comparingByKey());
-        for (Map.Entry<String, HostState> e : pending) {
-            byte[] bytes = HOST.encode(e.getValue());
-            encoded.put(e.getKey(), bytes);
-            decoded.put(e.getKey(), e.getValue());
-            changed.remove(e.getKey(), e.getValue());
-            written.accept(e.getKey(), bytes);
+        for (int i = 0; i < changedIds.size(); i++) {
+            Slot slot = changedSlots.get(i);
+            byte[] bytes = HOST.encode(slot.state);
+            encoded.put(changedIds.get(i), bytes);
+            slot.changed = false;
+            written.accept(changedIds.get(i), bytes);
         }
+        changedIds.clear();
+        changedSlots.clear();
+        evictBeyondLimit();
+    }
+
+    /**
+     * Drops written-out states beyond {@link #DECODED_HOSTS}: those not read since the last sweep
+     * first (a second chance for the others), as few as needed.
+     */
+    private void evictBeyondLimit() {
+        int excess = slots.size() - DECODED_HOSTS;
+        for (int pass = 0; pass < 2 && excess > 0; pass++) {
+            Iterator<Map.Entry<String, Slot>> it = slots.entrySet().iterator();
+            while (it.hasNext() && excess > 0) {
+                Slot slot = it.next().getValue();
+                if (slot.changed) {
+                    continue;
+                }
+                if (slot.used) {
+                    slot.used = false;
+                } else {
+                    it.remove();
+                    excess--;
+                }
+            }
+        }
+        lastId = null;
+        lastSlot = null;
     }
 
     @Override
     public HostState get(String hostId) {
-        HostState state = changed.get(hostId);
-        if (state != null) {
-            return state;
+        Slot slot = slots.get(hostId);
+        if (slot != null) {
+            return slot.state;
         }
         byte[] stored = encoded.get(hostId);
         return stored == null ? null : HOST.decode(stored);
@@ -128,13 +178,14 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
 
     @Override
     public long approximateNumEntries() {
-        return encoded.approximateNumEntries() + changed.size();
+        return encoded.approximateNumEntries() + changedIds.size();
     }
 
     /** Every host, the changed ones as they are now (for the rare listing through this store). */
     private NavigableMap<String, HostState> snapshot() {
         NavigableMap<String, HostState> view = new TreeMap<>();
-        Map<String, HostState> overlay = Map.copyOf(changed);
+        Map<String, HostState> overlay = new HashMap<>();
+        slots.forEach((id, slot) -> overlay.put(id, slot.state));
         try (KeyValueIterator<String, byte[]> all = encoded.all()) {
             all.forEachRemaining(kv -> view.put(kv.key, HOST.decode(kv.value)));
         }
@@ -180,8 +231,7 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
 
     @Override
     public void init(StateStoreContext context, StateStore root) {
-        changed.clear();
-        decoded.clear();
+        forget();
         encoded.init(context, root);
     }
 
@@ -193,9 +243,16 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
     /** Closing drops what was not written out: after a crash or an abort the task reprocesses it. */
     @Override
     public void close() {
-        changed.clear();
-        decoded.clear();
+        forget();
         encoded.close();
+    }
+
+    private void forget() {
+        slots.clear();
+        changedIds.clear();
+        changedSlots.clear();
+        lastId = null;
+        lastSlot = null;
     }
 
     @Override
