@@ -2,7 +2,6 @@ package io.khp.bus;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -71,7 +70,7 @@ public final class EventCodec {
         if (bytes == null) {
             throw new UndecodableEventException("null value", null);
         }
-        if (bytes.length < 10) {
+        if (bytes.length < HEADER_BYTES) {
             throw new UndecodableEventException("truncated header (" + bytes.length + " bytes)", null);
         }
         if (bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
@@ -111,17 +110,12 @@ public final class EventCodec {
 
     /** A reader from a released (or the current) schema into the current classes; null for an unknown fingerprint. */
     private DatumReader<KhpEvent> readerFor(long fingerprint) {
-        DatumReader<KhpEvent> reader = readers.get(fingerprint);
-        if (reader == null) {
-            Schema writer = history.findByFingerprint(fingerprint);
-            if (writer == null) {
-                return null;
-            }
+        return readers.computeIfAbsent(fingerprint, f -> {
+            Schema writer = history.findByFingerprint(f);
             @SuppressWarnings("unchecked")
-            DatumReader<KhpEvent> made = (DatumReader<KhpEvent>) SpecificData.getForClass(KhpEvent.class)
-                    .createDatumReader(writer, KhpEvent.getClassSchema());
-            reader = readers.computeIfAbsent(fingerprint, f -> made);
-        }
-        return reader;
+            DatumReader<KhpEvent> reader = writer == null ? null
+                    : (DatumReader<KhpEvent>) SpecificData.getForClass(KhpEvent.class).createDatumReader(writer, KhpEvent.getClassSchema());
+            return reader;
+        });
     }
 }
