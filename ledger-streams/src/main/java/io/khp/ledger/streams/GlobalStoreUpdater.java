@@ -5,22 +5,23 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Keeps a global store equal to the latest value per key of its topic (tombstones delete), and counts its changes. */
+/** Keeps a global store equal to the latest value per key of its topic (tombstones delete), and tells of each change. */
 final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
 
     private final String storeName;
-    private final StoreChanges changes;
+    /** Run after each change, and once after restoring. */
+    private final Runnable changed;
     private KeyValueStore<String, V> store;
 
-    GlobalStoreUpdater(String storeName, StoreChanges changes) {
+    GlobalStoreUpdater(String storeName, Runnable changed) {
         this.storeName = storeName;
-        this.changes = changes;
+        this.changed = changed;
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(storeName);
-        changes.changed(); // restored before this
+        changed.run(); // restored before this
     }
 
     @Override
@@ -33,6 +34,6 @@ final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
         } else {
             store.put(record.key(), record.value());
         }
-        changes.changed();
+        changed.run();
     }
 }

@@ -47,6 +47,9 @@ public final class LedgerTopology {
     public static final String FLEET_STORE = "fleet";
     public static final String CATALOG_STORE = "patch-catalog";
     public static final String CHANGES = "host-patch-changes";
+    /** The host side's inputs, taken in timestamp order per host partition. */
+    public static final List<String> HOST_INPUTS = List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(),
+            Topics.HOST_COMMANDS.name());
 
     private static final Serde<String> KEY = Serdes.String();
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
@@ -63,10 +66,11 @@ public final class LedgerTopology {
         StreamsBuilder builder = new StreamsBuilder();
         // global copies keep the encoded states: only what is looked up gets decoded
         builder.addGlobalStore(globalStore(FLEET_STORE), Topics.HOST_STATE.name(),
-                Consumed.with(KEY, Serdes.ByteArray()).withName("fleet-source"), () -> new GlobalStoreUpdater<>(FLEET_STORE, new StoreChanges()));
+                Consumed.with(KEY, Serdes.ByteArray()).withName("fleet-source"), () -> new GlobalStoreUpdater<>(FLEET_STORE, () -> {
+                }));
         StoreChanges catalogChanges = new StoreChanges();
         builder.addGlobalStore(globalStore(CATALOG_STORE), Topics.PATCH_STATE.name(),
-                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE, catalogChanges));
+                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE, catalogChanges::changed));
 
         // host states stay decoded in memory and are written out once per host and commit
         builder.addStateStore(HostStateStore.builder(HOSTS_STORE, watch));
@@ -77,9 +81,7 @@ public final class LedgerTopology {
         builder.addStateStore(store(COMMANDS_STORE, new AvroRecordSerde<>(ApplyRequested.class)));
         builder.addStateStore(store(ROLLOUT_HOSTS_STORE, new AvroRecordSerde<>(RolloutHost.class)).withCachingEnabled());
 
-        KStream<String, byte[]> hostEvents = builder.stream(
-                List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
-                Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
+        KStream<String, byte[]> hostEvents = builder.stream(HOST_INPUTS, Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
         KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs, catalogChanges), Named.as("hosts"),
                 HOSTS_STORE, HOSTS_COMMIT_HOOK, HELD_STORE);
 
