@@ -1,5 +1,6 @@
 package io.khp.ledger.bench;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,10 +18,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -47,6 +48,7 @@ import io.khp.events.KhpEvent;
 import io.khp.ledger.EventTopics;
 import io.khp.ledger.LedgerApp;
 import io.khp.ledger.LedgerConfig;
+import io.khp.ledger.streams.LedgerTopology;
 
 /**
  * `khp bench ledger`: replays lifecycle events for a fleet into a fresh broker, measures how fast
@@ -115,9 +117,7 @@ public final class LedgerBenchmark {
             latencies = freshness(settings, ledger.httpPort(), hosts, stepsPerHost, rate, freshnessSeconds);
             printThreadMetrics(ledger.streams());
         } finally {
-            try (var files = Files.walk(state)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(state);
         }
         // 4. the ceiling: Kafka Streams alone, reading and decoding the same events the same way, folding nothing
         double ceiling = streamsCeiling(settings, config, warmed, produced);
@@ -204,8 +204,7 @@ public final class LedgerBenchmark {
         AtomicLong decoded = new AtomicLong();
         AtomicLongArray passed = new AtomicLongArray(2);
         CountDownLatch done = new CountDownLatch(1);
-        builder.stream(List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name()),
-                Consumed.with(Serdes.String(), Serdes.ByteArray())).foreach((key, value) -> {
+        builder.stream(LedgerTopology.HOST_INPUTS, Consumed.with(Serdes.String(), Serdes.ByteArray())).foreach((key, value) -> {
                     if (CODEC.decode(value).getPayload() == null) {
                         return;
                     }
@@ -233,9 +232,13 @@ public final class LedgerBenchmark {
             }
             return records / ((passed.get(1) - passed.get(0)) / 1e9);
         } finally {
-            try (var files = Files.walk(state)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            deleteTree(state);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
@@ -262,11 +265,10 @@ public final class LedgerBenchmark {
 
     /** Waits until the ledger's consumer group has committed every input record. */
     private static void awaitCaughtUp(ClientSettings settings, String group, Duration timeout) throws Exception {
-        List<String> inputs = List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name());
         Instant deadline = Instant.now().plus(timeout);
         try (Admin admin = Admin.create(settings.common())) {
             Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new java.util.HashMap<>();
-            for (String t : inputs) {
+            for (String t : LedgerTopology.HOST_INPUTS) {
                 for (int p = 0; p < Topics.HOST_PARTITIONS; p++) {
                     specs.put(new TopicPartition(t, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
                 }
