@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -256,7 +257,7 @@ public final class HostLedger {
             HostPatch p = patches.get(i);
             int position = positionIn(loaded, p);
             Integer wanted = position < 0 ? null : position;
-            if (!java.util.Objects.equals(p.getStackPosition(), wanted)) {
+            if (!Objects.equals(p.getStackPosition(), wanted)) {
                 HostPatch moved = HostPatchTransitions.copy(p);
                 moved.setStackPosition(wanted);
                 patches.set(i, moved);

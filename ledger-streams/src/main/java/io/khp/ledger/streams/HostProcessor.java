@@ -54,7 +54,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private final SortedSet<String> holding = new TreeSet<>();
     private StorePatchCatalog catalog;
     /** Count changes outside rollouts, summed per patch until the next commit. */
-    private final Map<String, HostCountSum> deltas = new LinkedHashMap<>();
+    private final Map<String, HostCountSum> countSums = new LinkedHashMap<>();
 
     private final StoreChanges catalogChanges;
 
@@ -69,7 +69,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         this.hosts = context.getStateStore(LedgerTopology.HOSTS_STORE);
         this.heldStore = context.getStateStore(LedgerTopology.HELD_STORE);
         this.catalog = new StorePatchCatalog(context.getStateStore(LedgerTopology.CATALOG_STORE), catalogChanges);
-        deltas.clear();
+        countSums.clear();
         PreCommitHook hook = context.getStateStore(LedgerTopology.HOSTS_COMMIT_HOOK);
         hook.register(context, this::beforeCommit);
         try (KeyValueIterator<String, byte[]> all = heldStore.all()) {
@@ -83,13 +83,9 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private void beforeCommit(long now) {
         hosts.writeChanged((hostId, encoded) ->
                 context.forward(new Record<>(hostId, new Outbound(Topics.HOST_STATE.name(), encoded), now)));
-        for (HostCountSum sum : deltas.values()) {
-            HostCountDelta delta = sum.delta();
-            if (!delta.counts().isEmpty()) {
-                context.forward(new Record<>(delta.patchId(), Outbound.change(HostCountDeltaSerde.encode(delta)), now));
-            }
-        }
-        deltas.clear();
+        Record<String, byte[]> atCommit = new Record<>(null, null, now);
+        countSums.values().forEach(sum -> forwardSum(atCommit, sum));
+        countSums.clear();
     }
 
     @Override
@@ -144,7 +140,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         hosts.update(hostId, outcome.state());
         for (HostPatchChange change : outcome.changes()) {
             if (HostCountDelta.summable(change)) {
-                deltas.computeIfAbsent(change.getPatchId(), HostCountSum::new).add(change);
+                countSums.computeIfAbsent(change.getPatchId(), HostCountSum::new).add(change);
             } else if (change.getPatchId() != null) {
                 forwardChange(record, change);
             }
@@ -153,12 +149,19 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
 
     /** A change one by one, after the summed changes of its patch so that the patch side sees them in order. */
     private void forwardChange(Record<String, byte[]> record, HostPatchChange change) {
-        HostCountSum sum = deltas.remove(change.getPatchId());
-        HostCountDelta pending = sum == null ? null : sum.delta();
-        if (pending != null && !pending.counts().isEmpty()) {
-            context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(HostCountDeltaSerde.encode(pending))));
+        HostCountSum pending = countSums.remove(change.getPatchId());
+        if (pending != null) {
+            forwardSum(record, pending);
         }
         context.forward(record.withKey(change.getPatchId()).withValue(Outbound.change(CHANGE.encode(change))));
+    }
+
+    /** A patch's summed count changes for the patch side, unless they net out to nothing. */
+    private void forwardSum(Record<String, byte[]> record, HostCountSum sum) {
+        HostCountDelta delta = sum.delta();
+        if (!delta.counts().isEmpty()) {
+            context.forward(record.withKey(delta.patchId()).withValue(Outbound.change(HostCountDeltaSerde.encode(delta))));
+        }
     }
 
     /**
