@@ -1,9 +1,17 @@
 package io.khp.bus;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -20,15 +28,24 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class AvroRecordSerde<T extends SpecificRecord> implements Serde<T> {
 
     private final Class<T> type;
-    private final BinaryMessageEncoder<T> encoder;
+    /** The single-object header: marker and the schema's fingerprint. */
+    private final byte[] header;
+    private final DatumWriter<T> writer;
     private final BinaryMessageDecoder<T> decoder;
+    /** A thread's output buffer and encoder, used again for each value it encodes. */
+    private final ThreadLocal<Output> outputs = ThreadLocal.withInitial(Output::new);
 
     public AvroRecordSerde(Class<T> type) {
         AvroClassTrust.install();
         this.type = type;
         SpecificData model = withCustomCoders(type);
         var schema = model.getSchema(type);
-        this.encoder = new BinaryMessageEncoder<>(model, schema);
+        // Avro's single-object header: the marker C3 01, then the fingerprint, little-endian
+        this.header = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte) 0xC3).put((byte) 0x01)
+                .putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+        @SuppressWarnings("unchecked")
+        DatumWriter<T> w = (DatumWriter<T>) model.createDatumWriter(schema);
+        this.writer = w;
         this.decoder = new BinaryMessageDecoder<>(model, schema);
     }
 
@@ -45,12 +62,20 @@ public final class AvroRecordSerde<T extends SpecificRecord> implements Serde<T>
         return model;
     }
 
+    /**
+     * The value in single-object encoding, as Avro's {@link BinaryMessageEncoder} writes it, through a
+     * buffered encoder (Avro's message encoder writes each field to a synchronized stream, which cost
+     * more than the encoding itself).
+     */
     public byte[] encode(T value) {
+        Output out = outputs.get();
         try {
-            ByteBuffer buffer = encoder.encode(value);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            out.reset();
+            out.write(header);
+            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
+            writer.write(value, out.encoder);
+            out.encoder.flush();
+            return out.toByteArray();
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
@@ -63,6 +88,40 @@ public final class AvroRecordSerde<T extends SpecificRecord> implements Serde<T>
         } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException
                  | ClassCastException | NegativeArraySizeException e) {
             throw new UndecodableEventException("not a " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A byte buffer without the locking of {@link ByteArrayOutputStream}, and its encoder. */
+    private static final class Output extends OutputStream {
+        private byte[] bytes = new byte[1024];
+        private int size;
+        BinaryEncoder encoder;
+
+        void reset() {
+            size = 0;
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(bytes, size);
         }
     }
 
