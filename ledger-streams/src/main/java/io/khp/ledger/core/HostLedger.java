@@ -20,6 +20,7 @@ import io.khp.state.HostPatchChange;
 import io.khp.state.HostState;
 import io.khp.state.ObservedLivepatch;
 import io.khp.state.PatchStatus;
+import io.khp.state.StateTimes;
 
 /**
  * Folds a host's events into its state (pure). HostReported makes a host known and updates its
@@ -40,11 +41,12 @@ public final class HostLedger {
      * @param now     the processing time, recorded in rejections
      */
     public static HostStep evolve(HostState current, KhpEvent event, PatchCatalog catalog, long now) {
-        if (current != null && RecentEvents.contains(current.getRecentEvents(), idHash(event.getEventId()))) {
+        long idHash = idHash(event.getEventId());
+        if (current != null && RecentEvents.contains(current.getRecentEvents(), idHash)) {
             return new HostStep(current, List.of(), null, true);
         }
         if (event.getPayload() instanceof HostReported report) {
-            return reported(current, event, report, catalog);
+            return reported(current, event, idHash, report, catalog);
         }
         if (current == null) {
             return rejected(null, event, "unknown host " + event.getHostId() + ": it has never reported", null, now);
@@ -56,9 +58,7 @@ public final class HostLedger {
         HostState next = copyForEvent(current);
         HostPatch entry = find(next, patchId);
         if (entry == null && event.getPayload() instanceof ApplyRequested request) {
-            entry = next.getPatches().stream()
-                    .filter(p -> p.getState() == PatchStatus.DRIFT && request.getModuleName().equals(p.getModuleName()))
-                    .findFirst().orElse(null);
+            entry = driftOf(next, request.getModuleName());
         }
         PatchStatus previous = entry == null ? PatchStatus.UNKNOWN : entry.getState();
         if (event.getPayload() instanceof RevertRequested) {
@@ -84,10 +84,20 @@ public final class HostLedger {
         if (moved.getState() != previous) {
             changes.add(change(next, moved, previous, event));
         }
-        return new HostStep(remember(next, event), changes, null, false);
+        return new HostStep(remember(next, event, idHash), changes, null, false);
     }
 
-    private static HostStep reported(HostState current, KhpEvent event, HostReported report, PatchCatalog catalog) {
+    /** The DRIFT entry of a module loaded on the host without being requested, if any. */
+    private static HostPatch driftOf(HostState host, String moduleName) {
+        for (HostPatch p : host.getPatches()) {
+            if (p.getState() == PatchStatus.DRIFT && moduleName.equals(p.getModuleName())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static HostStep reported(HostState current, KhpEvent event, long idHash, HostReported report, PatchCatalog catalog) {
         HostState next = current == null
                 ? HostState.newBuilder().setHostId(event.getHostId()).setPatches(new ArrayList<>())
                         .setObserved(new ArrayList<>()).setRecentEvents(RecentEvents.NONE).build()
@@ -152,7 +162,7 @@ public final class HostLedger {
             boolean known = patches.stream().anyMatch(p -> p.getState() == PatchStatus.DRIFT && module.equals(p.getModuleName()));
             if (!known) {
                 HostPatch d = HostPatch.newBuilder().setPatchId(catalog.patchOfModule(module).orElse(null))
-                        .setModuleName(module).setState(PatchStatus.DRIFT).setEnteredAt(new HashMap<>()).build();
+                        .setModuleName(module).setState(PatchStatus.DRIFT).setEnteredAt(new StateTimes()).build();
                 HostPatchTransitions.enter(d, PatchStatus.DRIFT, at);
                 d.setLastReason("loaded on the host but never requested");
                 patches.add(d);
@@ -166,7 +176,7 @@ public final class HostLedger {
         // drift: a loaded module the ledger did not ask for, or an applied patch the host does not show
         next.setDrift(hasDrift(next) || patches.stream()
                 .anyMatch(p -> p.getState() == PatchStatus.APPLIED && !loaded.contains(p.getModuleName())));
-        return new HostStep(remember(next, event), changes, null, false);
+        return new HostStep(remember(next, event, idHash), changes, null, false);
     }
 
     /**
@@ -184,13 +194,11 @@ public final class HostLedger {
      * The fold replaces an entry it changes by a copy ({@link HostPatchTransitions}, {@link #restack}),
      * so {@code current} never changes.
      */
-    static HostState copyForEvent(HostState current) {
-        HostState next = new HostState();
-        for (int i = 0; i < HostState.SCHEMA$.getFields().size(); i++) {
-            next.put(i, current.get(i));
-        }
-        next.setPatches(new ArrayList<>(current.getPatches()));
-        return next;
+    static HostState copyForEvent(HostState c) {
+        // field by field (a new schema field must be added here; HostLedgerTest checks that none is lost)
+        return new HostState(c.getHostId(), c.getHostname(), c.getKernel(), c.getBootId(), c.getLastSeen(), c.getAgentVersion(),
+                c.getLockdown(), c.getLabels(), new ArrayList<>(c.getPatches()), c.getObserved(), c.getDrift(), c.getVersion(),
+                c.getLastEventId(), c.getRecentEvents());
     }
 
     /** Position of this very entry (records compare by value, and two entries may be equal). */
@@ -228,13 +236,16 @@ public final class HostLedger {
         if (target == null || target.getStackPosition() == null) {
             return null;
         }
-        return host.getPatches().stream()
-                .filter(p -> p.getStackPosition() != null && p.getStackPosition() > target.getStackPosition())
-                .filter(p -> p.getState() == PatchStatus.APPLIED && !p.getAtomicReplace())
-                .sorted(Comparator.comparing(HostPatch::getStackPosition))
-                .map(p -> "patch " + p.getPatchId() + " (" + p.getModuleName() + ") is enabled above "
-                        + target.getPatchId() + " on the livepatch stack: revert it first")
-                .findFirst().orElse(null);
+        HostPatch lowest = null;
+        for (HostPatch p : host.getPatches()) {
+            if (p.getStackPosition() != null && p.getStackPosition() > target.getStackPosition()
+                    && p.getState() == PatchStatus.APPLIED && !p.getAtomicReplace()
+                    && (lowest == null || p.getStackPosition() < lowest.getStackPosition())) {
+                lowest = p;
+            }
+        }
+        return lowest == null ? null : "patch " + lowest.getPatchId() + " (" + lowest.getModuleName() + ") is enabled above "
+                + target.getPatchId() + " on the livepatch stack: revert it first";
     }
 
     /**
@@ -250,7 +261,7 @@ public final class HostLedger {
             }
         }
         if (loaded.size() > 1) {
-            loaded.sort(Comparator.comparing((HostPatch p) -> p.getEnteredAt().getOrDefault(PatchStatus.APPLIED.name(), 0L))
+            loaded.sort(Comparator.comparingLong((HostPatch p) -> HostPatchTransitions.enteredAt(p, PatchStatus.APPLIED))
                     .thenComparing(p -> String.valueOf(p.getPatchId())));
         }
         for (int i = 0; i < patches.size(); i++) {
@@ -283,21 +294,44 @@ public final class HostLedger {
                 event.getOccurredAt().toEpochMilli(), event.getEventId());
     }
 
-    private static HostState remember(HostState next, KhpEvent event) {
-        next.setRecentEvents(RecentEvents.plus(next.getRecentEvents(), idHash(event.getEventId()), RECENT_EVENT_IDS));
+    private static HostState remember(HostState next, KhpEvent event, long idHash) {
+        next.setRecentEvents(RecentEvents.plus(next.getRecentEvents(), idHash, RECENT_EVENT_IDS));
         next.setVersion(next.getVersion() + 1);
         next.setLastEventId(event.getEventId());
         return next;
     }
 
-    /** A 64-bit hash of an event id (the two halves of a UUID, FNV-1a of anything else). */
+    /**
+     * A 64-bit hash of an event id: for a UUID, the same value as
+     * {@code msb * 31 ^ lsb} of {@link java.util.UUID#fromString}, read straight from its 32 hex
+     * digits; FNV-1a of anything else.
+     */
     static long idHash(String eventId) {
-        if (eventId.length() == 36 && eventId.charAt(8) == '-') {
-            try {
-                java.util.UUID uuid = java.util.UUID.fromString(eventId);
-                return uuid.getMostSignificantBits() * 31 ^ uuid.getLeastSignificantBits();
-            } catch (IllegalArgumentException e) {
-                // not a UUID after all
+        if (eventId.length() == 36) {
+            long msb = 0;
+            long lsb = 0;
+            int digits = 0;
+            for (int i = 0; i < 36; i++) {
+                char c = eventId.charAt(i);
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                    if (c != '-') {
+                        break;
+                    }
+                    continue;
+                }
+                int v = Character.digit(c, 16);
+                if (v < 0) {
+                    break;
+                }
+                if (digits < 16) {
+                    msb = msb << 4 | v;
+                } else {
+                    lsb = lsb << 4 | v;
+                }
+                digits++;
+            }
+            if (digits == 32) {
+                return msb * 31 ^ lsb;
             }
         }
         long hash = 0xcbf29ce484222325L;

@@ -1,7 +1,6 @@
 package io.khp.ledger.core;
 
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.Set;
 
 import io.khp.bus.Events;
@@ -16,6 +15,7 @@ import io.khp.events.Reverted;
 import io.khp.events.RunObjectCaptured;
 import io.khp.state.HostPatch;
 import io.khp.state.PatchStatus;
+import io.khp.state.StateTimes;
 
 /**
  * The lifecycle of one patch on one host, as one pure function (state, event) → next state or a
@@ -59,7 +59,7 @@ public final class HostPatchTransitions {
             next.setRolloutId(request.getRolloutId());
             next.setWave(request.getWave());
             next.setAtomicReplace(facts != null && facts.atomicReplace());
-            next.setEnteredAt(new HashMap<>());
+            next.setEnteredAt(new StateTimes());
             return Transition.moved(enter(next, PatchStatus.REQUESTED, at));
         }
         if (state == null) {
@@ -145,24 +145,30 @@ public final class HostPatchTransitions {
     }
 
     /**
-     * A copy to change: its own entered-at map; the rest is shared, as the fields are immutable
+     * A copy to change: its own state times; the rest is shared, as the fields are immutable
      * values (an Avro builder's deep copy was a large part of an event's cost).
      */
     static HostPatch copy(HostPatch patch) {
-        HostPatch copy = new HostPatch();
-        for (int i = 0; i < HostPatch.SCHEMA$.getFields().size(); i++) {
-            copy.put(i, patch.get(i));
-        }
-        copy.setEnteredAt(new HashMap<>(patch.getEnteredAt()));
-        return copy;
+        StateTimes t = patch.getEnteredAt();
+        return new HostPatch(patch.getPatchId(), patch.getModuleName(), patch.getState(), patch.getAttempts(),
+                patch.getLastOutcome(), patch.getLastReason(), patch.getRolloutId(), patch.getWave(), patch.getAtomicReplace(),
+                new StateTimes(t.getUNKNOWN(), t.getPENDING(), t.getREQUESTED(), t.getCAPTURED(), t.getVERIFIED(),
+                        t.getREJECTED(), t.getAPPLYING(), t.getAPPLIED(), t.getFAILED(), t.getREVERTING(), t.getREVERTED(),
+                        t.getLOST(), t.getDRIFT()),
+                patch.getStackPosition(), patch.getUpdatedAt());
     }
 
     /** Sets the state and the time it was entered (the time of the state's latest entry). */
     static HostPatch enter(HostPatch patch, PatchStatus state, long at) {
         patch.setState(state);
         patch.setUpdatedAt(at);
-        patch.getEnteredAt().put(state.name(), at);
+        patch.getEnteredAt().put(state.ordinal(), at);
         return patch;
+    }
+
+    /** When the patch last entered {@code state}, 0 when it never did. */
+    public static long enteredAt(HostPatch patch, PatchStatus state) {
+        return (Long) patch.getEnteredAt().get(state.ordinal());
     }
 
     private static Transition refuse(PatchStatus state, String event, String expected) {

@@ -68,9 +68,13 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
         this.watch = watch;
     }
 
-    /** A persistent, logged store: RocksDB and a changelog below the states in memory. */
+    /**
+     * A logged store: the encoded states in memory, restored from the changelog when a task starts
+     * (a fleet's states are small; a RocksDB write and its compactions cost more than the rest of
+     * a host's write-out).
+     */
     static StoreBuilder<HostStateStore> builder(String name, HostStateWatch watch) {
-        return new Builder(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+        return new Builder(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
                 .withCachingDisabled(), watch);
     }
 
@@ -257,7 +261,7 @@ final class HostStateStore implements StateStore, ReadOnlyKeyValueStore<String, 
 
     @Override
     public boolean persistent() {
-        return true;
+        return encoded.persistent();
     }
 
     @Override

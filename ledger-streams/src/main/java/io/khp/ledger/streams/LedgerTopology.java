@@ -112,7 +112,8 @@ public final class LedgerTopology {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, values);
     }
 
+    /** A global copy of a compacted topic, in memory: read again from the topic when the app starts. */
     private static StoreBuilder<KeyValueStore<String, byte[]>> globalStore(String name) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEY, Serdes.ByteArray()).withLoggingDisabled();
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), KEY, Serdes.ByteArray()).withLoggingDisabled();
     }
 }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,7 @@ import io.khp.ledger.TestEvents;
 import io.khp.state.HostPatch;
 import io.khp.state.HostState;
 import io.khp.state.PatchStatus;
+import io.khp.state.StateTimes;
 
 class HostLedgerTest {
 
@@ -59,10 +62,12 @@ class HostLedgerTest {
         assertEquals(2, p.getAttempts());
         assertEquals("r1", p.getRolloutId());
         assertEquals(0, p.getStackPosition());
-        for (String st : new String[] {"REQUESTED", "CAPTURED", "VERIFIED", "APPLYING", "APPLIED"}) {
-            assertTrue(p.getEnteredAt().containsKey(st), "time of " + st);
+        for (PatchStatus st : List.of(PatchStatus.REQUESTED, PatchStatus.CAPTURED, PatchStatus.VERIFIED, PatchStatus.APPLYING,
+                PatchStatus.APPLIED)) {
+            assertTrue(HostPatchTransitions.enteredAt(p, st) > 0, "time of " + st);
         }
-        assertTrue(p.getEnteredAt().get("REQUESTED") < p.getEnteredAt().get("APPLIED"));
+        assertEquals(0, HostPatchTransitions.enteredAt(p, PatchStatus.REVERTED));
+        assertTrue(HostPatchTransitions.enteredAt(p, PatchStatus.REQUESTED) < HostPatchTransitions.enteredAt(p, PatchStatus.APPLIED));
         assertEquals(7, s.state().getVersion());
 
         s.when(e.revertRequested("h1", "p1")).expectPatch("p1", PatchStatus.REVERTING)
@@ -201,5 +206,48 @@ class HostLedgerTest {
         assertEquals(seen, s.state().getLastSeen());
         s.when(e.captured("h1", "p1"));
         assertEquals(e.now().toEpochMilli(), s.state().getLastSeen());
+    }
+
+    @Test
+    void eventIdHashOfAUuidIsTheHashOfItsTwoHalves() {
+        for (int i = 0; i < 1000; i++) {
+            UUID id = UUID.randomUUID();
+            long expected = id.getMostSignificantBits() * 31 ^ id.getLeastSignificantBits();
+            assertEquals(expected, HostLedger.idHash(id.toString()), id.toString());
+            assertEquals(expected, HostLedger.idHash(id.toString().toUpperCase()), id.toString());
+        }
+        // not UUIDs: hashed as text, and different texts hash apart
+        String almost = "0123456789ab-cdef-0123-456789abcdef";
+        assertEquals(36, (almost + "0").length());
+        assertTrue(HostLedger.idHash(almost + "0") != HostLedger.idHash(almost + "1"));
+        assertTrue(HostLedger.idHash("g1234567-89ab-cdef-0123-456789abcdef") != HostLedger.idHash("01234567-89ab-cdef-0123-456789abcdef"));
+        assertTrue(HostLedger.idHash("evt-1") != HostLedger.idHash("evt-2"));
+    }
+
+    @Test
+    void stateTimesHaveAFieldPerPatchStatusInItsOrder() {
+        var fields = StateTimes.SCHEMA$.getFields();
+        assertEquals(PatchStatus.values().length, fields.size());
+        for (PatchStatus state : PatchStatus.values()) {
+            assertEquals(state.name(), fields.get(state.ordinal()).name());
+        }
+    }
+
+    @Test
+    void aCopyForAnEventKeepsEveryFieldAndHasItsOwnPatchList() {
+        HostState full = HostState.newBuilder().setHostId("h-id").setHostname("h-name")
+                .setKernel(io.khp.state.HostKernel.newBuilder().setRelease("r").setFlavour("f").build()).setBootId("h-boot")
+                .setLastSeen(11L).setAgentVersion("h-agent").setLockdown("NONE").setLabels(Map.of("k", "v"))
+                .setPatches(new java.util.ArrayList<>(List.of(io.khp.state.HostPatch.newBuilder().setPatchId("p")
+                        .setState(PatchStatus.APPLIED).build())))
+                .setObserved(List.of(io.khp.state.ObservedLivepatch.newBuilder().setName("m").setEnabled(true).setTransition(false).build()))
+                .setDrift(true).setVersion(12L).setLastEventId("h-last").setRecentEvents(java.nio.ByteBuffer.wrap(new byte[8])).build();
+        HostState copy = HostLedger.copyForEvent(full);
+        for (var field : HostState.SCHEMA$.getFields()) {
+            assertEquals(full.get(field.pos()), copy.get(field.pos()), field.name());
+            assertFalse(field.hasDefaultValue() && java.util.Objects.equals(HostState.newBuilder().setHostId("x").build().get(field.pos()),
+                    full.get(field.pos())), field.name() + " must differ from its default in this test");
+        }
+        assertTrue(copy.getPatches() != full.getPatches());
     }
 }

@@ -24,6 +24,7 @@ import io.khp.events.Verdict;
 import io.khp.ledger.TestEvents;
 import io.khp.state.HostPatch;
 import io.khp.state.PatchStatus;
+import io.khp.state.StateTimes;
 
 /** Every (state, event) pair of a host's patch: the allowed ones move as the table says, all others are refused. */
 class HostPatchTransitionsTest {
@@ -98,10 +99,11 @@ class HostPatchTransitionsTest {
         } else {
             HostPatch next = assertInstanceOf(Transition.Moved.class, t, state + " + " + eventName + " must move").next();
             assertEquals(expected, next.getState());
-            assertEquals(event.getOccurredAt().toEpochMilli(), next.getEnteredAt().get(expected.name()));
+            assertEquals(event.getOccurredAt().toEpochMilli(), HostPatchTransitions.enteredAt(next, expected));
             assertEquals(event.getOccurredAt().toEpochMilli(), next.getUpdatedAt());
             if (current != null && !eventName.equals("ApplyRequested")) {
-                assertEquals(current.getEnteredAt().get("REQUESTED"), next.getEnteredAt().get("REQUESTED"), "earlier state times are kept");
+                assertEquals(HostPatchTransitions.enteredAt(current, PatchStatus.REQUESTED), HostPatchTransitions.enteredAt(next, PatchStatus.REQUESTED),
+                        "earlier state times are kept");
                 assertEquals(current.getPatchId(), next.getPatchId());
                 assertEquals(current.getModuleName(), next.getModuleName());
             }
@@ -145,9 +147,9 @@ class HostPatchTransitionsTest {
     }
 
     private static HostPatch entry(PatchStatus state) {
-        Map<String, Long> entered = new HashMap<>();
-        entered.put("REQUESTED", 1000L);
-        entered.put(state.name(), 2000L);
+        StateTimes entered = new StateTimes();
+        entered.setREQUESTED(1000L);
+        entered.put(state.ordinal(), 2000L);
         return HostPatch.newBuilder().setPatchId(PATCH).setModuleName("khp_p1").setState(state).setAttempts(
                 state == PatchStatus.APPLYING ? 1 : 0).setEnteredAt(entered).setUpdatedAt(2000L).build();
     }
