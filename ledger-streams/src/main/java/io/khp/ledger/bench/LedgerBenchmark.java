@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -73,8 +74,10 @@ public final class LedgerBenchmark {
                 settings.bootstrapServers(), Runtime.getRuntime().availableProcessors());
 
         int recordSize = meanRecordSize(hosts);
-        // a long-running ledger and producer have their code compiled: each phase runs a warm-up first
-        int warmup = events * 3 / 10;
+        // a long-running ledger and producer have their code compiled: each phase first runs as many
+        // untimed records as it times (on 2 cores the JIT compilers still take a large share of the
+        // CPU long after that: the broker's and this JVM's are busy throughout the measurements)
+        int warmup = events;
         // 0. raw producer throughput for records of the events' size, on the idle broker
         double rawRate = rawProducer(settings, warmup, events, recordSize);
         System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s (after %,d to warm up)%n",
@@ -306,7 +309,7 @@ public final class LedgerBenchmark {
         int total = rate * seconds;
         long interval = 1_000_000_000L / rate;
         int[] stepOf = new int[hosts];
-        java.util.Arrays.fill(stepOf, firstStep);
+        Arrays.fill(stepOf, firstStep);
         try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-fresh")) {
             long start = System.nanoTime();
             for (int i = 0; i < total; i++) {
@@ -431,8 +434,11 @@ public final class LedgerBenchmark {
     }
 
     private static void sendRaw(KafkaProducer<String, byte[]> producer, String topic, byte[][] values, long records) {
+        // the keys are made beforehand: the producer alone is timed
+        String[] keys = new String[10_000];
+        Arrays.setAll(keys, LifecycleGenerator::host);
         for (long i = 0; i < records; i++) {
-            producer.send(new ProducerRecord<>(topic, LifecycleGenerator.host((int) (i % 10_000)), values[(int) (i % values.length)]));
+            producer.send(new ProducerRecord<>(topic, keys[(int) (i % keys.length)], values[(int) (i % values.length)]));
         }
         producer.flush();
     }
