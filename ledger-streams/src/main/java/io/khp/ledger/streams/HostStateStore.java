@@ -25,7 +25,7 @@ import io.khp.state.HostState;
 
 /**
  * The "hosts" store: each host's state, decoded in memory while it changes and written out
- * encoded (RocksDB and its changelog) once per commit by {@link #writeChanged}. Decoding and
+ * encoded (a memory store and its changelog) once per commit by {@link #writeChanged}. Decoding and
  * encoding a host state cost more than the rest of an event, and a host takes several events
  * between two commits. The states in memory are never modified (the fold copies what it
  * changes), so the API's threads read them while the stream thread works: reads see the latest
