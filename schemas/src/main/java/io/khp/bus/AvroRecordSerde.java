@@ -70,9 +70,10 @@ public final class AvroRecordSerde<T extends SpecificRecord> implements Serde<T>
     public byte[] encode(T value) {
         Output out = outputs.get();
         try {
+            // the encoder first: taking it again flushes what a failed encoding left in its buffer
+            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
             out.reset();
             out.write(header);
-            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
             writer.write(value, out.encoder);
             out.encoder.flush();
             return out.toByteArray();

@@ -94,12 +94,15 @@ class AvroRecordSerdeTest {
 
     @Test
     void aValueThatDoesNotFitItsSchemaIsRefusedWithItsType() {
+        // a field after several others, so that the encoder holds bytes when it fails
         HostState broken = host(1, 1);
-        broken.setHostId(null);
+        broken.setLockdown(null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> serde.encode(broken));
         assertEquals(true, e.getMessage().startsWith("cannot encode HostState"), e.getMessage());
-        // the thread's buffer is usable after a failed encoding
+        // the thread's buffer and encoder are usable after a failed encoding: the same bytes as before it
         HostState fine = host(2, 2);
+        byte[] before = new AvroRecordSerde<>(HostState.class).encode(fine);
+        assertArrayEquals(before, serde.encode(fine));
         assertEquals(fine, serde.decode(serde.encode(fine)));
     }
 }

@@ -195,7 +195,7 @@ public final class HostLedger {
      * so {@code current} never changes.
      */
     static HostState copyForEvent(HostState c) {
-        // field by field (a new schema field must be added here; HostLedgerTest checks that none is lost)
+        // through the all-fields constructor: a field added to the schema changes it, so none is forgotten here
         return new HostState(c.getHostId(), c.getHostname(), c.getKernel(), c.getBootId(), c.getLastSeen(), c.getAgentVersion(),
                 c.getLockdown(), c.getLabels(), new ArrayList<>(c.getPatches()), c.getObserved(), c.getDrift(), c.getVersion(),
                 c.getLastEventId(), c.getRecentEvents());
