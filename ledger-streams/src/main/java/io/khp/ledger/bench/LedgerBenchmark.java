@@ -55,7 +55,7 @@ import io.khp.ledger.streams.LedgerTopology;
  * `khp bench ledger`: replays lifecycle events for a fleet into a fresh broker, measures how fast
  * the ledger folds them into state (events/s), the freshness of its API (produce → visible in
  * GET /hosts/{id}) at a fixed offered load, and raw producer throughput for records of the same
- * size. Args: [events] [hosts] [offered events/s] [freshness seconds].
+ * size. Args: [events] [hosts] [offered events/s] [freshness seconds] [warm-up events].
  */
 public final class LedgerBenchmark {
 
@@ -66,6 +66,11 @@ public final class LedgerBenchmark {
         int hosts = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         int freshnessSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        // a long-running ledger and producer have their code compiled: each phase first runs untimed
+        // records. Per-thread CPU shows the JIT compilers of this JVM and the broker's still taking
+        // a third of the two cores after as many records as are timed, and under a tenth after three
+        // times as many: the default
+        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 3 * events;
         ClientSettings settings = ClientSettings.fromEnvironment();
         try (Admin admin = Admin.create(settings.common())) {
             new TopicProvisioner(admin, (short) 1).ensure(Topics.all());
@@ -74,10 +79,6 @@ public final class LedgerBenchmark {
                 settings.bootstrapServers(), Runtime.getRuntime().availableProcessors());
 
         int recordSize = meanRecordSize(hosts);
-        // a long-running ledger and producer have their code compiled: each phase first runs as many
-        // untimed records as it times (on 2 cores the JIT compilers still take a large share of the
-        // CPU long after that: the broker's and this JVM's are busy throughout the measurements)
-        int warmup = events;
         // 0. raw producer throughput for records of the events' size, on the idle broker
         double rawRate = rawProducer(settings, warmup, events, recordSize);
         System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s (after %,d to warm up)%n",
