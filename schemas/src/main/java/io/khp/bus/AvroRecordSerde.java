@@ -3,12 +3,9 @@ package io.khp.bus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import org.apache.avro.AvroRuntimeException;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.EncoderFactory;
@@ -40,9 +37,7 @@ public final class AvroRecordSerde<T extends SpecificRecord> implements Serde<T>
         this.type = type;
         SpecificData model = withCustomCoders(type);
         var schema = model.getSchema(type);
-        // Avro's single-object header: the marker C3 01, then the fingerprint, little-endian
-        this.header = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte) 0xC3).put((byte) 0x01)
-                .putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+        this.header = EventCodec.headerOf(schema);
         @SuppressWarnings("unchecked")
         DatumWriter<T> w = (DatumWriter<T>) model.createDatumWriter(schema);
         this.writer = w;

@@ -2,10 +2,12 @@ package io.khp.bus;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
@@ -38,6 +40,12 @@ public final class EventCodec {
     private static final byte MARKER_0 = (byte) 0xC3;
     private static final byte MARKER_1 = (byte) 0x01;
     private static final int HEADER_BYTES = 10;
+
+    /** The single-object header of records written with {@code schema}: the marker, then its fingerprint. */
+    static byte[] headerOf(Schema schema) {
+        return ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER_0).put(MARKER_1)
+                .putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+    }
     /** Reused per thread: decoding reads straight from the record's bytes, through the decoder's buffer. */
     private static final ThreadLocal<BinaryDecoder> DECODERS = new ThreadLocal<>();
 
