@@ -42,13 +42,16 @@ public final class LedgerApp implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
         this.self = new HostInfo(config.httpHost(), server.getAddress().getPort());
         HostStateWatch watch = new HostStateWatch();
-        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), watch), properties(settings, config, self));
+        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), config.commitIntervalMs(), watch), properties(settings, config, self));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("ledger stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         this.api = new LedgerApi(streams, self, server, new LogReader(settings), watch);
     }
+
+    /** Kafka Streams' transaction timeout under exactly-once. */
+    private static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
     static Properties properties(ClientSettings settings, LedgerConfig config, HostInfo self) {
         Properties p = new Properties();
@@ -57,7 +60,12 @@ public final class LedgerApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.streamsCommitIntervalMs());
+        if (2 * config.streamsCommitIntervalMs() > DEFAULT_TRANSACTION_TIMEOUT_MS) {
+            // a transaction stays open for a whole interval: Streams refuses a timeout shorter than it
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) Math.min(Integer.MAX_VALUE,
+                    2 * config.streamsCommitIntervalMs()));
+        }
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, config.maxTaskIdleMs());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());

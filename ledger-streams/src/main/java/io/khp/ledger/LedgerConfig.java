@@ -11,10 +11,13 @@ import io.khp.bus.Topics;
  * KHP_LEDGER_HTTP_PORT (default 8083, 0 = any free port), KHP_LEDGER_STATE_DIR (default
  * ~/.local/state/khp/ledger-PORT), KHP_LEDGER_STANDBY_REPLICAS (default 0), KHP_LEDGER_THREADS
  * (stream threads; default one per core, at most one per host partition), KHP_LEDGER_COMMIT_MS (how
- * often the exactly-once transaction commits: what the ledger writes to Kafka becomes visible then,
- * while the API shows each event as soon as it is folded; each commit writes every host changed
- * since the last one once, so a longer interval writes less per event but pauses the stream thread
- * longer; default 300), KHP_LEDGER_INSTANCE_ID (static group membership: a restarted instance takes its
+ * often the exactly-once transaction commits while the ledger keeps up: what the ledger writes to
+ * Kafka becomes visible then, while the API shows each event as soon as it is folded; the commands
+ * and rollout decisions of the controller commit at once; default 300),
+ * KHP_LEDGER_BACKLOG_COMMIT_MS (how often a host task commits while it folds a backlog, more than
+ * {@code CommitPacing.BACKLOG_RECORDS} records since its last commit: each commit writes every
+ * changed host once, so committing a backlog less often writes less per event; Kafka Streams'
+ * commit interval; default 2000), KHP_LEDGER_INSTANCE_ID (static group membership: a restarted instance takes its
  * partitions back at once; default none), KHP_LEDGER_MAX_TASK_IDLE_MS (how long a task waits for
  * all its topics to have data, to take them in timestamp order; default 0: only for data already on
  * the broker, so that a host's first report is read before its other events after a backlog; -1
@@ -24,7 +27,7 @@ import io.khp.bus.Topics;
  * is held before it is rejected; default 10000).
  */
 public record LedgerConfig(String applicationId, String httpHost, int httpPort, Path stateDir, int standbyReplicas,
-        int threads, long commitIntervalMs, String instanceId, long maxTaskIdleMs, long holdMs) {
+        int threads, long commitIntervalMs, long backlogCommitMs, String instanceId, long maxTaskIdleMs, long holdMs) {
 
     public static LedgerConfig fromEnvironment() {
         return from(System.getenv());
@@ -40,9 +43,15 @@ public record LedgerConfig(String applicationId, String httpHost, int httpPort, 
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_STANDBY_REPLICAS", "0")),
                 Integer.parseInt(env.getOrDefault("KHP_LEDGER_THREADS", Integer.toString(defaultThreads()))),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_COMMIT_MS", "300")),
+                Long.parseLong(env.getOrDefault("KHP_LEDGER_BACKLOG_COMMIT_MS", "2000")),
                 env.get("KHP_LEDGER_INSTANCE_ID"),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_MAX_TASK_IDLE_MS", "0")),
                 Long.parseLong(env.getOrDefault("KHP_LEDGER_HOLD_MS", "10000")));
+    }
+
+    /** Kafka Streams' commit interval: the backlog's, as tasks that keep up ask for their commits themselves. */
+    public long streamsCommitIntervalMs() {
+        return Math.max(commitIntervalMs, backlogCommitMs);
     }
 
     /** A stream thread per core, up to the host side's tasks (one per host partition). */
@@ -51,18 +60,18 @@ public record LedgerConfig(String applicationId, String httpHost, int httpPort, 
     }
 
     public LedgerConfig withHttpPort(int port) {
-        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
+        return new LedgerConfig(applicationId, httpHost, port, stateDir, standbyReplicas, threads, commitIntervalMs, backlogCommitMs, instanceId, maxTaskIdleMs, holdMs);
     }
 
     public LedgerConfig withStateDir(Path dir) {
-        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
+        return new LedgerConfig(applicationId, httpHost, httpPort, dir, standbyReplicas, threads, commitIntervalMs, backlogCommitMs, instanceId, maxTaskIdleMs, holdMs);
     }
 
     public LedgerConfig withApplicationId(String id) {
-        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
+        return new LedgerConfig(id, httpHost, httpPort, stateDir, standbyReplicas, threads, commitIntervalMs, backlogCommitMs, instanceId, maxTaskIdleMs, holdMs);
     }
 
     public LedgerConfig withStandbyReplicas(int n) {
-        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs, instanceId, maxTaskIdleMs, holdMs);
+        return new LedgerConfig(applicationId, httpHost, httpPort, stateDir, n, threads, commitIntervalMs, backlogCommitMs, instanceId, maxTaskIdleMs, holdMs);
     }
 }

@@ -43,10 +43,15 @@ final class RealBroker implements AutoCloseable {
     }
 
     LedgerApp startLedger() {
+        return startLedger(Map.of());
+    }
+
+    /** A ledger instance with these KHP_LEDGER_… settings on top of the defaults. */
+    LedgerApp startLedger(Map<String, String> env) {
         try {
             Path dir = Files.createTempDirectory("khp-ledger-state");
             dirs.add(dir);
-            LedgerConfig config = LedgerConfig.from(Map.of()).withApplicationId(applicationId).withHttpPort(0).withStateDir(dir);
+            LedgerConfig config = LedgerConfig.from(env).withApplicationId(applicationId).withHttpPort(0).withStateDir(dir);
             LedgerApp app = new LedgerApp(settings, config);
             apps.add(app);
             app.start();

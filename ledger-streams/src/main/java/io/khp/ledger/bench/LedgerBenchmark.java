@@ -199,7 +199,7 @@ public final class LedgerBenchmark {
 
     /**
      * Events/s of a Streams app that reads and decodes the ledger's input and does nothing else, with
-     * the ledger's guarantee (exactly-once), threads, commit interval and task idling: the most any
+     * the ledger's guarantee (exactly-once), threads, commit interval, task idling: the most any
      * fold on Kafka Streams can reach here. Timed like the ledger, after the warm-up fleet's events.
      */
     private static double streamsCeiling(ClientSettings settings, LedgerConfig config, long warmup, long records) throws Exception {
@@ -226,7 +226,7 @@ public final class LedgerBenchmark {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "khp-bench-ceiling-" + System.currentTimeMillis());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.streamsCommitIntervalMs());
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, config.maxTaskIdleMs());
         p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         try (KafkaStreams streams = new KafkaStreams(builder.build(), p)) {

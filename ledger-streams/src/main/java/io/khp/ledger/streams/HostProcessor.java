@@ -38,7 +38,9 @@ import io.khp.state.Rejection;
  *
  * <p>What changes on every event stays in memory until the task commits ({@link PreCommitHook}):
  * the hosts' new states ({@link HostStateStore}), written out and published on khp.host-state
- * once per host and commit, and the summed host count changes, sent to the patch side.
+ * once per host and commit, and the summed host count changes, sent to the patch side. The task
+ * asks for those commits itself while it keeps up, and leaves a backlog to Streams' longer commit
+ * interval ({@link CommitPacing}).
  */
 final class HostProcessor implements Processor<String, byte[], String, Outbound> {
 
@@ -46,6 +48,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);
 
     private final long holdMs;
+    private final CommitPacing pacing;
     private ProcessorContext<String, Outbound> context;
     private HostStateStore hosts;
     /** Events held until an event of the other topic makes them legal ({@link HostInbox}). */
@@ -58,8 +61,9 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
 
     private final StoreChanges catalogChanges;
 
-    HostProcessor(long holdMs, StoreChanges catalogChanges) {
+    HostProcessor(long holdMs, long promptCommitMs, StoreChanges catalogChanges) {
         this.holdMs = holdMs;
+        this.pacing = new CommitPacing(promptCommitMs);
         this.catalogChanges = catalogChanges;
     }
 
@@ -77,10 +81,17 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
         }
         context.schedule(Duration.ofMillis(Math.max(10, Math.min(1000, holdMs / 4))), PunctuationType.WALL_CLOCK_TIME,
                 this::expireHeld);
+        pacing.committed(context.currentSystemTimeMs());
+        context.schedule(pacing.checkInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (pacing.commitDue(now)) {
+                context.commit();
+            }
+        });
     }
 
     /** Writes out and publishes the changed host states, and sends the summed count changes. */
     private void beforeCommit(long now) {
+        pacing.committed(now);
         hosts.writeChanged((hostId, encoded) ->
                 context.forward(new Record<>(hostId, new Outbound(Topics.HOST_STATE.name(), encoded), now)));
         Record<String, byte[]> atCommit = new Record<>(null, null, now);
@@ -90,6 +101,7 @@ final class HostProcessor implements Processor<String, byte[], String, Outbound>
 
     @Override
     public void process(Record<String, byte[]> record) {
+        pacing.folded();
         KhpEvent event = EventDecoding.decode(context, record, record.value()).orElse(null);
         if (event == null) {
             return;

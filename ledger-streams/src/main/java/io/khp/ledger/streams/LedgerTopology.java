@@ -41,6 +41,8 @@ public final class LedgerTopology {
     public static final String HOSTS_COMMIT_HOOK = "hosts-commit-hook";
     /** How long a host event waits for the event of the other topic it follows before it is rejected. */
     public static final long DEFAULT_HOLD_MS = 10_000;
+    /** How often a task that keeps up commits (what it wrote becomes visible to read_committed consumers). */
+    public static final long DEFAULT_PROMPT_COMMIT_MS = 300;
     public static final String PATCHES_STORE = "patches";
     public static final String COMMANDS_STORE = "patch-commands";
     public static final String ROLLOUT_HOSTS_STORE = "rollout-hosts";
@@ -58,11 +60,16 @@ public final class LedgerTopology {
     }
 
     public static Topology build() {
-        return build(DEFAULT_HOLD_MS, new HostStateWatch());
+        return build(DEFAULT_HOLD_MS, DEFAULT_PROMPT_COMMIT_MS, new HostStateWatch());
     }
 
-    /** @param watch told of each host state change, for the API's waiting reads */
-    public static Topology build(long holdMs, HostStateWatch watch) {
+    /**
+     * @param promptCommitMs how often a host task that keeps up asks for a commit, and the patch side
+     *                       commits after each command or rollout decision it sends; a host task folding
+     *                       a backlog commits at Streams' commit interval instead
+     * @param watch          told of each host state change, for the API's waiting reads
+     */
+    public static Topology build(long holdMs, long promptCommitMs, HostStateWatch watch) {
         StreamsBuilder builder = new StreamsBuilder();
         // global copies keep the encoded states: only what is looked up gets decoded
         builder.addGlobalStore(globalStore(FLEET_STORE), Topics.HOST_STATE.name(),
@@ -82,7 +89,7 @@ public final class LedgerTopology {
         builder.addStateStore(store(ROLLOUT_HOSTS_STORE, new AvroRecordSerde<>(RolloutHost.class)).withCachingEnabled());
 
         KStream<String, byte[]> hostEvents = builder.stream(HOST_INPUTS, Consumed.with(KEY, Serdes.ByteArray()).withName("host-events"));
-        KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs, catalogChanges), Named.as("hosts"),
+        KStream<String, Outbound> hostOutput = hostEvents.process(() -> new HostProcessor(holdMs, promptCommitMs, catalogChanges), Named.as("hosts"),
                 HOSTS_STORE, HOSTS_COMMIT_HOOK, HELD_STORE);
 
         KStream<String, Object> changes = hostOutput

@@ -311,6 +311,8 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
             LOG.info("patch {}: {} {}", event.getPatchId(), Events.typeOf(event), event.getPayload());
         }
         context.forward(record.withKey(key).withValue(new Outbound(topic, CODEC.encode(event))));
+        // agents and the rollout's readers wait for these: commit after this record, not at the interval
+        context.commit();
     }
 
     private void reject(Record<String, Object> record, KhpEvent event, String reason, String state) {
