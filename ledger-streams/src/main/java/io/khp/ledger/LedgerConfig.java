@@ -29,6 +29,13 @@ import io.khp.bus.Topics;
 public record LedgerConfig(String applicationId, String httpHost, int httpPort, Path stateDir, int standbyReplicas,
         int threads, long commitIntervalMs, long backlogCommitMs, String instanceId, long maxTaskIdleMs, long holdMs) {
 
+    public LedgerConfig {
+        if (commitIntervalMs <= 0 || backlogCommitMs <= 0) {
+            throw new IllegalArgumentException("KHP_LEDGER_COMMIT_MS and KHP_LEDGER_BACKLOG_COMMIT_MS must be positive (ms), not "
+                    + commitIntervalMs + " and " + backlogCommitMs);
+        }
+    }
+
     public static LedgerConfig fromEnvironment() {
         return from(System.getenv());
     }

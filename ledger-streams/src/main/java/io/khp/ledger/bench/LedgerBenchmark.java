@@ -199,7 +199,7 @@ public final class LedgerBenchmark {
 
     /**
      * Events/s of a Streams app that reads and decodes the ledger's input and does nothing else, with
-     * the ledger's guarantee (exactly-once), threads, commit interval, task idling: the most any
+     * the ledger's guarantee (exactly-once), threads, commit interval and task idling: the most any
      * fold on Kafka Streams can reach here. Timed like the ledger, after the warm-up fleet's events.
      */
     private static double streamsCeiling(ClientSettings settings, LedgerConfig config, long warmup, long records) throws Exception {
