@@ -58,7 +58,7 @@ public final class HostLedger {
         HostState next = copyForEvent(current);
         HostPatch entry = find(next, patchId);
         if (entry == null && event.getPayload() instanceof ApplyRequested request) {
-            entry = driftOf(next, request.getModuleName());
+            entry = driftOf(next.getPatches(), request.getModuleName());
         }
         PatchStatus previous = entry == null ? PatchStatus.UNKNOWN : entry.getState();
         if (event.getPayload() instanceof RevertRequested) {
@@ -88,8 +88,8 @@ public final class HostLedger {
     }
 
     /** The DRIFT entry of a module loaded on the host without being requested, if any. */
-    private static HostPatch driftOf(HostState host, String moduleName) {
-        for (HostPatch p : host.getPatches()) {
+    private static HostPatch driftOf(List<HostPatch> patches, String moduleName) {
+        for (HostPatch p : patches) {
             if (p.getState() == PatchStatus.DRIFT && moduleName.equals(p.getModuleName())) {
                 return p;
             }
@@ -159,8 +159,7 @@ public final class HostLedger {
             }
         }
         for (String module : drifted) {
-            boolean known = patches.stream().anyMatch(p -> p.getState() == PatchStatus.DRIFT && module.equals(p.getModuleName()));
-            if (!known) {
+            if (driftOf(patches, module) == null) {
                 HostPatch d = HostPatch.newBuilder().setPatchId(catalog.patchOfModule(module).orElse(null))
                         .setModuleName(module).setState(PatchStatus.DRIFT).setEnteredAt(new StateTimes()).build();
                 HostPatchTransitions.enter(d, PatchStatus.DRIFT, at);
