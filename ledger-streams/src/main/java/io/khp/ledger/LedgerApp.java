@@ -62,7 +62,14 @@ public final class LedgerApp implements AutoCloseable {
     /** Kafka Streams' transaction timeout under exactly-once. */
     private static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
-    static Properties properties(ClientSettings settings, LedgerConfig config, HostInfo self) {
+    private static Properties properties(ClientSettings settings, LedgerConfig config, HostInfo self) {
+        Properties p = streamsProperties(settings, config);
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        return p;
+    }
+
+    /** The ledger's Kafka Streams settings, all but its API's address (which instance answers for a key). */
+    public static Properties streamsProperties(ClientSettings settings, LedgerConfig config) {
         Properties p = new Properties();
         p.putAll(settings.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -76,7 +83,6 @@ public final class LedgerApp implements AutoCloseable {
                     2 * config.streamsCommitIntervalMs()));
         }
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, config.maxTaskIdleMs());
-        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);

@@ -63,12 +63,7 @@ public final class FoldBenchmark {
     /** The best round's figures (the least disturbed by the machine), after a first round to compile the code. */
     private static Figures run(int events, int hosts, int rounds) {
         List<byte[]> records = new ArrayList<>(events);
-        Instant at = Instant.now();
-        for (int step = 0; records.size() < events; step++) {
-            for (int h = 0; h < hosts && records.size() < events; h++) {
-                records.add(CODEC.encode(LifecycleGenerator.event(h, step, at)));
-            }
-        }
+        LifecycleGenerator.inReplayOrder(0, hosts, events, Instant.now(), e -> records.add(CODEC.encode(e)));
         Figures best = null;
         for (int round = 0; round < rounds; round++) {
             Figures f = round(records);

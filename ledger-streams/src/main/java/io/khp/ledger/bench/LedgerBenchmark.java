@@ -38,7 +38,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 
 import io.khp.bus.ClientSettings;
@@ -149,23 +148,16 @@ public final class LedgerBenchmark {
 
     /** Produces {@code events} lifecycle events of {@code hosts} hosts, step by step. */
     private static Loaded load(ClientSettings settings, int firstHost, int hosts, int events) {
-        int steps = (events + hosts - 1) / hosts;
-        long bytes = 0;
-        long produced = 0;
+        long[] bytes = {0};
         try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-load")) {
-            Instant at = Instant.now();
-            for (int step = 0; step < steps && produced < events; step++) {
-                for (int h = 0; h < hosts && produced < events; h++) {
-                    KhpEvent e = LifecycleGenerator.event(firstHost + h, step, at);
-                    byte[] value = CODEC.encode(e);
-                    bytes += value.length;
-                    producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), value));
-                    produced++;
-                }
-            }
+            LifecycleGenerator.inReplayOrder(firstHost, hosts, events, Instant.now(), e -> {
+                byte[] value = CODEC.encode(e);
+                bytes[0] += value.length;
+                producer.send(new ProducerRecord<>(EventTopics.topicOf(e), EventTopics.keyOf(e), value));
+            });
             producer.flush();
         }
-        return new Loaded(produced, bytes);
+        return new Loaded(events, bytes[0]);
     }
 
     /**
@@ -199,7 +191,7 @@ public final class LedgerBenchmark {
 
     /**
      * Events/s of a Streams app that reads and decodes the ledger's input and does nothing else, with
-     * the ledger's guarantee (exactly-once), threads, commit interval and task idling: the most any
+     * the ledger's Streams settings (exactly-once, threads, commit interval, task idling): the most any
      * fold on Kafka Streams can reach here. Timed like the ledger, after the warm-up fleet's events.
      */
     private static double streamsCeiling(ClientSettings settings, LedgerConfig config, long warmup, long records) throws Exception {
@@ -221,14 +213,8 @@ public final class LedgerBenchmark {
                     }
                 });
         Path state = Files.createTempDirectory("khp-ledger-bench-ceiling");
-        Properties p = new Properties();
-        p.putAll(settings.common());
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "khp-bench-ceiling-" + System.currentTimeMillis());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.streamsCommitIntervalMs());
-        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, config.maxTaskIdleMs());
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        Properties p = LedgerApp.streamsProperties(settings,
+                config.withApplicationId("khp-bench-ceiling-" + System.currentTimeMillis()).withStateDir(state));
         try (KafkaStreams streams = new KafkaStreams(builder.build(), p)) {
             streams.start();
             if (!done.await(30, TimeUnit.MINUTES)) {

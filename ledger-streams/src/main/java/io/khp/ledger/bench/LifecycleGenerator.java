@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import io.khp.events.ApplyAttempted;
 import io.khp.events.ApplyOutcome;
@@ -69,6 +70,22 @@ final class LifecycleGenerator {
             default -> Reverted.newBuilder().setModuleName(module).setDurationMs(30).build();
         };
         return envelope(host, patch, at, payload);
+    }
+
+    /**
+     * {@code events} events of {@code hosts} hosts (indexes from {@code firstHost}) in the order the
+     * benchmarks replay them: step by step, each step host by host.
+     */
+    static void inReplayOrder(int firstHost, int hosts, long events, Instant at, Consumer<KhpEvent> each) {
+        if (hosts < 1) {
+            throw new IllegalArgumentException("a fleet needs at least one host, not " + hosts);
+        }
+        long taken = 0;
+        for (int step = 0; taken < events; step++) {
+            for (int h = 0; h < hosts && taken < events; h++, taken++) {
+                each.accept(event(firstHost + h, step, at));
+            }
+        }
     }
 
     private static KhpEvent envelope(String host, String patch, Instant at, Object payload) {
