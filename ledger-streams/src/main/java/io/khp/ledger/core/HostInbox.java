@@ -59,6 +59,9 @@ public final class HostInbox {
 
     /** Folds one event into the host, holding it or releasing held events as the order requires. */
     public static Outcome receive(HostState current, List<Held> held, KhpEvent event, PatchCatalog catalog, long now) {
+        if (held.isEmpty()) {
+            return receiveInOrder(current, event, catalog, now);
+        }
         Fold fold = new Fold(current, held);
         if (fold.isHeld(event.getEventId())) {
             return fold.outcome();
@@ -82,6 +85,24 @@ public final class HostInbox {
         fold.apply(step);
         fold.release(catalog, now);
         return fold.outcome();
+    }
+
+    /**
+     * {@link #receive} for a host with nothing held, the usual case: no event can be behind a held
+     * one and none waits for release, so the step is the outcome (without the lists a fold builds).
+     */
+    private static Outcome receiveInOrder(HostState current, KhpEvent event, PatchCatalog catalog, long now) {
+        HostStep step = HostLedger.evolve(current, event, catalog, now);
+        if (step.duplicate()) {
+            return new Outcome(current, false, List.of(), List.of(), List.of());
+        }
+        if (step.rejection() == null) {
+            return new Outcome(step.state(), true, step.changes(), List.of(), List.of());
+        }
+        if (awaited(current, event) != null) {
+            return new Outcome(current, false, List.of(), List.of(), List.of(new Held(event, now)));
+        }
+        return new Outcome(current, false, List.of(), List.of(new Refusal(event, current, step.rejection())), List.of());
     }
 
     /** Rejects the events held since before {@code now - holdMs}, then retries what they held up. */

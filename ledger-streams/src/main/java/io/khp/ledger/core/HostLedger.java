@@ -79,11 +79,8 @@ public final class HostLedger {
         if (isFromHost(event)) {
             next.setLastSeen(event.getOccurredAt().toEpochMilli());
         }
-        restack(next);
-        List<HostPatchChange> changes = new ArrayList<>();
-        if (moved.getState() != previous) {
-            changes.add(change(next, moved, previous, event));
-        }
+        restack(next, moved);
+        List<HostPatchChange> changes = moved.getState() != previous ? List.of(change(next, moved, previous, event)) : List.of();
         return new HostStep(remember(next, event, idHash), changes, null, false);
     }
 
@@ -171,7 +168,7 @@ public final class HostLedger {
             }
         }
         next.setPatches(patches);
-        restack(next);
+        restack(next, null);
         // drift: a loaded module the ledger did not ask for, or an applied patch the host does not show
         next.setDrift(hasDrift(next) || patches.stream()
                 .anyMatch(p -> p.getState() == PatchStatus.APPLIED && !loaded.contains(p.getModuleName())));
@@ -247,28 +244,42 @@ public final class HostLedger {
                 + target.getPatchId() + " on the livepatch stack: revert it first";
     }
 
+    /** Loaded patches in stack order: by when they were applied, then by patch id. */
+    private static final Comparator<HostPatch> STACK_ORDER = Comparator
+            .comparingLong((HostPatch p) -> p.getEnteredAt().getAPPLIED())
+            .thenComparing(p -> String.valueOf(p.getPatchId()));
+
     /**
      * Numbers the loaded patches (APPLIED, REVERTING) by the time they were applied; an entry whose
-     * position changes is replaced by a copy.
+     * position changes is replaced by a copy, except {@code fresh}, an entry this fold made itself
+     * (null when none), which is renumbered in place.
      */
-    static void restack(HostState host) {
+    static void restack(HostState host, HostPatch fresh) {
         List<HostPatch> patches = host.getPatches();
-        List<HostPatch> loaded = new ArrayList<>();
+        HostPatch single = null;
+        List<HostPatch> loaded = null;
         for (HostPatch p : patches) {
             if (p.getState() == PatchStatus.APPLIED || p.getState() == PatchStatus.REVERTING) {
-                loaded.add(p);
+                if (single == null) {
+                    single = p;
+                } else {
+                    if (loaded == null) {
+                        loaded = new ArrayList<>();
+                        loaded.add(single);
+                    }
+                    loaded.add(p);
+                }
             }
         }
-        if (loaded.size() > 1) {
-            loaded.sort(Comparator.comparingLong((HostPatch p) -> HostPatchTransitions.enteredAt(p, PatchStatus.APPLIED))
-                    .thenComparing(p -> String.valueOf(p.getPatchId())));
+        if (loaded != null) {
+            loaded.sort(STACK_ORDER);
         }
         for (int i = 0; i < patches.size(); i++) {
             HostPatch p = patches.get(i);
-            int position = positionIn(loaded, p);
+            int position = loaded != null ? positionIn(loaded, p) : p == single ? 0 : -1;
             Integer wanted = position < 0 ? null : position;
             if (!Objects.equals(p.getStackPosition(), wanted)) {
-                HostPatch moved = HostPatchTransitions.copy(p);
+                HostPatch moved = p == fresh ? p : HostPatchTransitions.copy(p);
                 moved.setStackPosition(wanted);
                 patches.set(i, moved);
             }
