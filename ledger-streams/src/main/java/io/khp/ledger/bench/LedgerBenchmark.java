@@ -54,7 +54,8 @@ import io.khp.ledger.streams.LedgerTopology;
  * `khp bench ledger`: replays lifecycle events for a fleet into a fresh broker, measures how fast
  * the ledger folds them into state (events/s), the freshness of its API (produce → visible in
  * GET /hosts/{id}) at a fixed offered load, and raw producer throughput for records of the same
- * size. Args: [events] [hosts] [offered events/s] [freshness seconds] [warm-up events].
+ * size, before the replay and right after the fold (the ratio takes the mean of the two).
+ * Args: [events] [hosts] [offered events/s] [freshness seconds] [warm-up events].
  */
 public final class LedgerBenchmark {
 
@@ -78,10 +79,11 @@ public final class LedgerBenchmark {
                 settings.bootstrapServers(), Runtime.getRuntime().availableProcessors());
 
         int recordSize = meanRecordSize(hosts);
-        // 0. raw producer throughput for records of the events' size, on the idle broker
-        double rawRate = rawProducer(settings, warmup, events, recordSize);
+        // 0. raw producer throughput for records of the events' size, on the idle broker; measured
+        // again right after the fold (2.), as this machine's speed drifts between the two phases
+        double rawBefore = rawProducer(settings, warmup, events, recordSize);
         System.out.printf(Locale.ROOT, "raw producer: %,d records of %d bytes: %,.0f records/s (after %,d to warm up)%n",
-                events, recordSize, rawRate, warmup);
+                events, recordSize, rawBefore, warmup);
 
         // 1. the events, produced before the ledger starts: a warm-up fleet's, then the measured fleet's
         int stepsPerHost = (events + hosts - 1) / hosts;
@@ -98,6 +100,7 @@ public final class LedgerBenchmark {
         LedgerConfig config = LedgerConfig.fromEnvironment().withApplicationId("khp-ledger-bench-" + System.currentTimeMillis())
                 .withHttpPort(0).withStateDir(state);
         double ledgerRate;
+        double rawRate;
         List<Double> latencies;
         try (LedgerApp ledger = new LedgerApp(settings, config)) {
             long started = System.nanoTime();
@@ -115,6 +118,11 @@ public final class LedgerBenchmark {
                     (running - started) / 1e9, warmed, (warmedUp - running) / 1e9, produced, foldSeconds, ledgerRate);
 
             System.out.printf(Locale.ROOT, "rejections after the replay: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
+
+            double rawAfter = rawProducer(settings, Math.min(warmup, events), events, recordSize);
+            rawRate = (rawBefore + rawAfter) / 2;
+            System.out.printf(Locale.ROOT, "raw producer right after the fold (the ledger idle): %,.0f records/s; mean of both: %,.0f records/s%n",
+                    rawAfter, rawRate);
 
             // 3. freshness at a fixed offered load
             latencies = freshness(settings, ledger.httpPort(), hosts, stepsPerHost, rate, freshnessSeconds);
