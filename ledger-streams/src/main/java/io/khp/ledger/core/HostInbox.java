@@ -60,7 +60,13 @@ public final class HostInbox {
     /** Folds one event into the host, holding it or releasing held events as the order requires. */
     public static Outcome receive(HostState current, List<Held> held, KhpEvent event, PatchCatalog catalog, long now) {
         if (held.isEmpty()) {
-            return receiveInOrder(current, event, catalog, now);
+            HostStep step = HostLedger.evolve(current, event, catalog, now);
+            if (step.changed()) {
+                // the usual case: with nothing held there is nothing to release, and the step is the
+                // outcome without the lists a fold builds
+                return new Outcome(step.state(), true, step.changes(), List.of(), List.of());
+            }
+            return new Fold(current, held).settle(event, step, catalog, now);
         }
         Fold fold = new Fold(current, held);
         if (fold.isHeld(event.getEventId())) {
@@ -70,39 +76,7 @@ public final class HostInbox {
             fold.hold(event, now, catalog);
             return fold.outcome();
         }
-        HostStep step = HostLedger.evolve(fold.state, event, catalog, now);
-        if (step.duplicate()) {
-            return fold.outcome();
-        }
-        if (step.rejection() != null) {
-            if (awaited(fold.state, event) != null) {
-                fold.hold(event, now, catalog);
-            } else {
-                fold.refusals.add(new Refusal(event, fold.state, step.rejection()));
-            }
-            return fold.outcome();
-        }
-        fold.apply(step);
-        fold.release(catalog, now);
-        return fold.outcome();
-    }
-
-    /**
-     * {@link #receive} for a host with nothing held, the usual case: no event can be behind a held
-     * one and none waits for release, so the step is the outcome (without the lists a fold builds).
-     */
-    private static Outcome receiveInOrder(HostState current, KhpEvent event, PatchCatalog catalog, long now) {
-        HostStep step = HostLedger.evolve(current, event, catalog, now);
-        if (step.duplicate()) {
-            return new Outcome(current, false, List.of(), List.of(), List.of());
-        }
-        if (step.rejection() == null) {
-            return new Outcome(step.state(), true, step.changes(), List.of(), List.of());
-        }
-        if (awaited(current, event) != null) {
-            return new Outcome(current, false, List.of(), List.of(), List.of(new Held(event, now)));
-        }
-        return new Outcome(current, false, List.of(), List.of(new Refusal(event, current, step.rejection())), List.of());
+        return fold.settle(event, HostLedger.evolve(fold.state, event, catalog, now), catalog, now);
     }
 
     /** Rejects the events held since before {@code now - holdMs}, then retries what they held up. */
@@ -197,6 +171,28 @@ public final class HostInbox {
                 reject(queue.remove(0), now, "pushed out by more than " + MAX_HELD + " held events");
                 release(catalog, now);
             }
+        }
+
+        /**
+         * What the step of an event just taken does: nothing for a duplicate; for a refusal, holds
+         * the event while an event of the other topic could still make it legal, else refuses it;
+         * otherwise applies it and releases what it held up.
+         */
+        Outcome settle(KhpEvent event, HostStep step, PatchCatalog catalog, long now) {
+            if (step.duplicate()) {
+                return outcome();
+            }
+            if (step.rejection() != null) {
+                if (awaited(state, event) != null) {
+                    hold(event, now, catalog);
+                } else {
+                    refusals.add(new Refusal(event, state, step.rejection()));
+                }
+                return outcome();
+            }
+            apply(step);
+            release(catalog, now);
+            return outcome();
         }
 
         void apply(HostStep step) {

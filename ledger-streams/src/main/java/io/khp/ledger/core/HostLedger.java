@@ -246,7 +246,7 @@ public final class HostLedger {
 
     /** Loaded patches in stack order: by when they were applied, then by patch id. */
     private static final Comparator<HostPatch> STACK_ORDER = Comparator
-            .comparingLong((HostPatch p) -> p.getEnteredAt().getAPPLIED())
+            .comparingLong((HostPatch p) -> HostPatchTransitions.enteredAt(p, PatchStatus.APPLIED))
             .thenComparing(p -> String.valueOf(p.getPatchId()));
 
     /**
@@ -256,27 +256,18 @@ public final class HostLedger {
      */
     static void restack(HostState host, HostPatch fresh) {
         List<HostPatch> patches = host.getPatches();
-        HostPatch single = null;
-        List<HostPatch> loaded = null;
+        List<HostPatch> loaded = new ArrayList<>();
         for (HostPatch p : patches) {
             if (p.getState() == PatchStatus.APPLIED || p.getState() == PatchStatus.REVERTING) {
-                if (single == null) {
-                    single = p;
-                } else {
-                    if (loaded == null) {
-                        loaded = new ArrayList<>();
-                        loaded.add(single);
-                    }
-                    loaded.add(p);
-                }
+                loaded.add(p);
             }
         }
-        if (loaded != null) {
+        if (loaded.size() > 1) {
             loaded.sort(STACK_ORDER);
         }
         for (int i = 0; i < patches.size(); i++) {
             HostPatch p = patches.get(i);
-            int position = loaded != null ? positionIn(loaded, p) : p == single ? 0 : -1;
+            int position = positionIn(loaded, p);
             Integer wanted = position < 0 ? null : position;
             if (!Objects.equals(p.getStackPosition(), wanted)) {
                 HostPatch moved = p == fresh ? p : HostPatchTransitions.copy(p);
