@@ -7,12 +7,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates khp's topics if they are missing (idempotent) and checks that the topics of each
@@ -53,7 +58,7 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            awaitLeaders(created);
+            awaitWritable(admin, created);
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -63,18 +68,51 @@ public final class TopicProvisioner {
         }
     }
 
-    /** New partitions take a moment to elect a leader; producing before that only earns retries. */
-    private void awaitLeaders(List<String> topics) throws InterruptedException, ExecutionException {
+    /**
+     * Waits until every partition of the new topics takes writes. A partition's leader shows in the
+     * metadata before the broker has made the partition, and an idempotent producer whose first
+     * batch meets that moment can have its later batches accepted first, then retry the first one
+     * with an out-of-order sequence until its delivery timeout (KAFKA-15591). A leader answering
+     * ListOffsets for the partition has made it.
+     */
+    public static void awaitWritable(Admin admin, Collection<String> topics) {
         if (topics.isEmpty()) {
             return;
         }
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        try {
+            Map<String, TopicDescription> descriptions = awaitLeaders(admin, topics);
+            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+            descriptions.forEach((name, d) -> d.partitions()
+                    .forEach(p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try {
+                    admin.listOffsets(partitions).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the partitions of " + topics, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("partitions of " + topics + " take no writes: " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private static Map<String, TopicDescription> awaitLeaders(Admin admin, Collection<String> topics)
+            throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             Map<String, TopicDescription> descriptions;
             try {
                 descriptions = admin.describeTopics(topics).allTopicNames().get();
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
                 descriptions = Map.of();
@@ -82,7 +120,7 @@ public final class TopicProvisioner {
             boolean ready = descriptions.size() == topics.size() && descriptions.values().stream()
                     .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
             if (ready) {
-                return;
+                return descriptions;
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("partitions of " + topics + " have no leader after 30 s");

@@ -3,10 +3,15 @@ package io.khp.testkit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 
 /** A running Kafka cluster that tests may use. Shared by every test of one JVM. */
 public interface TestKafka {
@@ -32,6 +37,23 @@ public interface TestKafka {
     default void createTopic(String name, int partitions) {
         try (Admin admin = admin()) {
             admin.createTopics(java.util.List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            // a leader answering ListOffsets has made its partition: producing earlier can lose a batch (KAFKA-15591)
+            Map<TopicPartition, OffsetSpec> all = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                all.put(new TopicPartition(name, p), OffsetSpec.latest());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try {
+                    admin.listOffsets(all).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(50);
+                }
+            }
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topic " + name, e);
         }

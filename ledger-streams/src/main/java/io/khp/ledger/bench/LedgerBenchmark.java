@@ -408,6 +408,7 @@ public final class LedgerBenchmark {
         String topic = "khp-bench-raw-" + System.currentTimeMillis();
         try (Admin admin = Admin.create(settings.common())) {
             admin.createTopics(List.of(new NewTopic(topic, Topics.HOST_PARTITIONS, (short) 1))).all().get();
+            TopicProvisioner.awaitWritable(admin, List.of(topic));
         }
         byte[][] values = new byte[64][];
         Random random = new Random(7);
