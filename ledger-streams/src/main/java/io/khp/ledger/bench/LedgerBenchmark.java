@@ -1,6 +1,9 @@
 package io.khp.ledger.bench;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -110,12 +113,17 @@ public final class LedgerBenchmark {
             }
             long running = System.nanoTime();
             long warmedUp = awaitProcessed(ledger.streams(), warmed, Duration.ofMinutes(30));
+            JvmWork beforeFold = JvmWork.now();
             long folded = awaitProcessed(ledger.streams(), warmed + produced, Duration.ofMinutes(30));
+            JvmWork duringFold = JvmWork.now().minus(beforeFold);
             awaitCaughtUp(settings, config.applicationId(), Duration.ofMinutes(30));
             double foldSeconds = (folded - warmedUp) / 1e9;
             ledgerRate = produced / foldSeconds;
             System.out.printf(Locale.ROOT, "ledger: started in %.1f s, warmed up on %,d events in %.1f s, folded %,d events into state in %.1f s: %,.0f events/s%n",
                     (running - started) / 1e9, warmed, (warmedUp - running) / 1e9, produced, foldSeconds, ledgerRate);
+            // what else this JVM did meanwhile on the same cores: a long-running ledger has its code compiled
+            System.out.printf(Locale.ROOT, "during the fold: JIT compiling %.2f s, GC pauses %.2f s (of %.2f s on %d cores)%n",
+                    duringFold.compilingMs() / 1e3, duringFold.gcMs() / 1e3, foldSeconds, Runtime.getRuntime().availableProcessors());
 
             System.out.printf(Locale.ROOT, "rejections after the replay: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
 
@@ -174,6 +182,23 @@ public final class LedgerBenchmark {
      * and returns when, as System.nanoTime. The counters are looked up once: listing every metric
      * of the app each time would take CPU from the ledger it measures.
      */
+    /** Time this JVM's compilers spent compiling and its collectors paused it, so far. */
+    private record JvmWork(long compilingMs, long gcMs) {
+
+        static JvmWork now() {
+            long gc = 0;
+            for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+                gc += Math.max(0, collector.getCollectionTime());
+            }
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            return new JvmWork(jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0, gc);
+        }
+
+        JvmWork minus(JvmWork earlier) {
+            return new JvmWork(compilingMs - earlier.compilingMs, gcMs - earlier.gcMs);
+        }
+    }
+
     private static long awaitProcessed(KafkaStreams streams, long records, Duration timeout) {
         List<org.apache.kafka.common.Metric> counters = new ArrayList<>();
         streams.metrics().forEach((name, metric) -> {
