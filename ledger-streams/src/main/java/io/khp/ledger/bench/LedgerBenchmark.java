@@ -176,12 +176,6 @@ public final class LedgerBenchmark {
         return new Loaded(events, bytes[0]);
     }
 
-    /**
-     * Waits until the ledger's stream threads have processed {@code records} input records
-     * (Streams' process-total; it also counts the few summed host counts the ledger sends itself),
-     * and returns when, as System.nanoTime. The counters are looked up once: listing every metric
-     * of the app each time would take CPU from the ledger it measures.
-     */
     /** Time this JVM's compilers spent compiling and its collectors paused it, so far. */
     private record JvmWork(long compilingMs, long gcMs) {
 
@@ -199,6 +193,12 @@ public final class LedgerBenchmark {
         }
     }
 
+    /**
+     * Waits until the ledger's stream threads have processed {@code records} input records
+     * (Streams' process-total; it also counts the few summed host counts the ledger sends itself),
+     * and returns when, as System.nanoTime. The counters are looked up once: listing every metric
+     * of the app each time would take CPU from the ledger it measures.
+     */
     private static long awaitProcessed(KafkaStreams streams, long records, Duration timeout) {
         List<org.apache.kafka.common.Metric> counters = new ArrayList<>();
         streams.metrics().forEach((name, metric) -> {
