@@ -70,10 +70,9 @@ public final class LedgerBenchmark {
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         int freshnessSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         // a long-running ledger and producer have their code compiled: each phase first runs untimed
-        // records. Per-thread CPU shows the JIT compilers of this JVM and the broker's still taking
-        // a third of the two cores after as many records as are timed, and under a tenth after three
-        // times as many: the default
-        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 3 * events;
+        // records. This JVM's compilers still compiled for 0.9-1.5 s of the ledger's 2.5-3 s fold
+        // after three times as many records as are timed, and 0.15-0.5 s after ten times: the default
+        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 10 * events;
         ClientSettings settings = ClientSettings.fromEnvironment();
         try (Admin admin = Admin.create(settings.common())) {
             new TopicProvisioner(admin, (short) 1).ensure(Topics.all());
@@ -127,7 +126,7 @@ public final class LedgerBenchmark {
 
             System.out.printf(Locale.ROOT, "rejections after the replay: %,d%n", recordsOn(settings, Topics.REJECTIONS.name()));
 
-            double rawAfter = rawProducer(settings, Math.min(warmup, events), events, recordSize);
+            double rawAfter = rawProducer(settings, warmup, events, recordSize);
             rawRate = (rawBefore + rawAfter) / 2;
             System.out.printf(Locale.ROOT, "raw producer right after the fold (the ledger idle): %,.0f records/s; mean of both: %,.0f records/s%n",
                     rawAfter, rawRate);
@@ -190,6 +189,23 @@ public final class LedgerBenchmark {
 
         JvmWork minus(JvmWork earlier) {
             return new JvmWork(compilingMs - earlier.compilingMs, gcMs - earlier.gcMs);
+        }
+    }
+
+    /**
+     * Waits until this JVM's compilers compiled for at most 2 % of a second (a minute at most):
+     * the producer's timed records then run the code its warm-up made hot, compiled.
+     */
+    private static void awaitCompilersQuiet() {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        long before = JvmWork.now().compilingMs();
+        while (System.nanoTime() < deadline) {
+            pause(1000);
+            long now = JvmWork.now().compilingMs();
+            if (now - before <= 20) {
+                return;
+            }
+            before = now;
         }
     }
 
@@ -444,6 +460,7 @@ public final class LedgerBenchmark {
         double rate;
         try (KafkaProducer<String, byte[]> producer = producer(settings, "bench-raw")) {
             sendRaw(producer, topic, values, warmup);
+            awaitCompilersQuiet();
             long t0 = System.nanoTime();
             sendRaw(producer, topic, values, records);
             rate = records / ((System.nanoTime() - t0) / 1e9);
