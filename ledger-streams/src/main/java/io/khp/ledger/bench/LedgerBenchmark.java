@@ -71,7 +71,8 @@ public final class LedgerBenchmark {
         int freshnessSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         // a long-running ledger and producer have their code compiled: each phase first runs untimed
         // records. This JVM's compilers still compiled for 0.9-1.5 s of the ledger's 2.5-3 s fold
-        // after three times as many records as are timed, and 0.15-0.5 s after ten times: the default
+        // after three times as many records as are timed, and for 0.16-0.98 s of a 1.8-2.6 s fold
+        // after ten times: the default
         int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 10 * events;
         ClientSettings settings = ClientSettings.fromEnvironment();
         try (Admin admin = Admin.create(settings.common())) {
