@@ -77,7 +77,7 @@ final class BusTourCommand implements Callable<Integer> {
         KhpEvent reported = operator.envelope().setHostId(host).setPayload(HostReported.newBuilder().setHostname(host)
                 .setKernel(kernel).setKernelVersion("Linux version 6.1.0-tour-amd64").setBootId(UUID.randomUUID().toString())
                 .setUptimeSeconds(60).setLockdown(LockdownMode.NONE).setAgentVersion("tour").setLabels(Map.of("role", "demo")).build()).build();
-        add(flow, Topics.HOST_REPORTS, host, reported);
+        add(flow, Topics.HOST_LIFECYCLE, host, reported);
         KhpEvent requested = operator.envelope().setPatchId(patch).setCorrelationId(patch).setPayload(BuildRequested.newBuilder()
                 .setName("tour").setDiff("(a unified diff)").setTarget(kernel).build()).build();
         add(flow, Topics.BUILDS, patch, requested);
@@ -122,7 +122,7 @@ final class BusTourCommand implements Callable<Integer> {
         List<KhpEvent> events = new ArrayList<>();
         try (var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer(null))) {
             List<TopicPartition> partitions = LogPartitions.of(consumer, List.of(Topics.BUILDS.name(), Topics.ROLLOUTS.name(),
-                    Topics.HOST_COMMANDS.name(), Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name()));
+                    Topics.HOST_COMMANDS.name(), Topics.HOST_LIFECYCLE.name()));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Instant deadline = Instant.now().plusSeconds(30);

@@ -23,9 +23,9 @@ final class EventsCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--topic", description = "Topics to read (default: builds, rollouts, host commands, reports, lifecycle)")
+    @Option(names = "--topic", description = "Topics to read (default: builds, rollouts, host commands, host lifecycle and reports)")
     List<String> topics = List.of(Topics.BUILDS.name(), Topics.ROLLOUTS.name(), Topics.HOST_COMMANDS.name(),
-            Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name());
+            Topics.HOST_LIFECYCLE.name());
 
     @Option(names = "--host", description = "Only events of this host")
     String host;

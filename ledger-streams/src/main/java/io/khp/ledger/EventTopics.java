@@ -5,7 +5,6 @@ import io.khp.events.ApplyRequested;
 import io.khp.events.BuildFailed;
 import io.khp.events.BuildProgress;
 import io.khp.events.BuildRequested;
-import io.khp.events.HostReported;
 import io.khp.events.KhpEvent;
 import io.khp.events.PatchBuilt;
 import io.khp.events.RevertRequested;
@@ -22,9 +21,6 @@ public final class EventTopics {
 
     public static String topicOf(KhpEvent event) {
         Object p = event.getPayload();
-        if (p instanceof HostReported) {
-            return Topics.HOST_REPORTS.name();
-        }
         if (p instanceof ApplyRequested || p instanceof RevertRequested) {
             return Topics.HOST_COMMANDS.name();
         }
@@ -34,7 +30,7 @@ public final class EventTopics {
         if (p instanceof RolloutRequested || p instanceof RolloutWaveStarted || p instanceof RolloutHalted || p instanceof RolloutCompleted) {
             return Topics.ROLLOUTS.name();
         }
-        return Topics.HOST_LIFECYCLE.name();
+        return Topics.HOST_LIFECYCLE.name(); // HostReported and the patch lifecycle
     }
 
     /** Patch id on the patch-keyed topics, host id on the others. */

@@ -34,10 +34,10 @@ public final class LedgerApp implements AutoCloseable {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
         // Kafka Streams (4.2.2, and 4.4.0 still) formats a trace message with String.format for each record
-        // it takes while an input partition of the task has nothing buffered, as khp.host-reports mostly
-        // has during a backlog. For a %d the JDK builds new DecimalFormatSymbols unless the format locale
-        // is en-US: with "en" (LANG=C.UTF-8) that took 7.7 % of the stream threads' samples in
-        // `khp bench ledger`
+        // it takes while an input partition of the task has nothing buffered (khp.host-commands while a
+        // backlog of lifecycle events is folded). For a %d the JDK builds new DecimalFormatSymbols unless
+        // the format locale is en-US: with "en" (LANG=C.UTF-8) that took 7.7 % of the stream threads'
+        // samples in `khp bench ledger`
         if (!Locale.US.equals(Locale.getDefault(Locale.Category.FORMAT))) {
             Locale.setDefault(Locale.Category.FORMAT, Locale.US);
         }

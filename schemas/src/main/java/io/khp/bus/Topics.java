@@ -35,13 +35,15 @@ public final class Topics {
     public static final Topic<String, KhpEvent> HOST_COMMANDS = new Topic<>("khp.host-commands", "host id", KEY, EVENT,
             HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "per-host commands to agents");
 
-    /** HostReported: what a host's agent sees on its kernel. */
-    public static final Topic<String, KhpEvent> HOST_REPORTS = new Topic<>("khp.host-reports", "host id", KEY, EVENT,
-            HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "host kernel identity and loaded livepatches");
-
-    /** RunObjectCaptured, PreRunVerified, ApplyAttempted, Applied, ApplyFailed, Reverted. */
+    /**
+     * HostReported, RunObjectCaptured, PreRunVerified, ApplyAttempted, Applied, ApplyFailed, Reverted:
+     * what happens on and for a host. A host's reports share the log of its lifecycle events, so the
+     * ledger reads them in the order the agent sent them, and the ledger's host tasks have two
+     * inputs, not three: Kafka Streams formats a log line for every record it takes while one of
+     * a task's inputs has nothing buffered, as a third input of reports mostly had.
+     */
     public static final Topic<String, KhpEvent> HOST_LIFECYCLE = new Topic<>("khp.host-lifecycle", "host id", KEY, EVENT,
-            HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "per-host patch lifecycle");
+            HOST_PARTITIONS, Topic.Retention.FOREVER, "host", "per-host reports and patch lifecycle");
 
     /** Module bytes, keyed by their hex sha256. */
     public static final Topic<String, byte[]> ARTIFACTS = new Topic<>("khp.artifacts", "sha256", KEY, Serdes.ByteArray(),
@@ -67,7 +69,7 @@ public final class Topics {
     }
 
     public static List<Topic<?, ?>> all() {
-        return List.of(BUILDS, ROLLOUTS, HOST_COMMANDS, HOST_REPORTS, HOST_LIFECYCLE, ARTIFACTS,
+        return List.of(BUILDS, ROLLOUTS, HOST_COMMANDS, HOST_LIFECYCLE, ARTIFACTS,
                 HOST_STATE, PATCH_STATE, REJECTIONS, DEAD_LETTERS);
     }
 }

@@ -29,7 +29,7 @@ class TopicsTest {
 
     @Test
     void theAuditLogIsKeptForeverAndStateIsCompacted() {
-        for (Topic<?, ?> t : List.of(Topics.BUILDS, Topics.ROLLOUTS, Topics.HOST_COMMANDS, Topics.HOST_REPORTS, Topics.HOST_LIFECYCLE)) {
+        for (Topic<?, ?> t : List.of(Topics.BUILDS, Topics.ROLLOUTS, Topics.HOST_COMMANDS, Topics.HOST_LIFECYCLE)) {
             assertEquals("delete", t.config().get(TopicConfig.CLEANUP_POLICY_CONFIG), t.name());
             assertEquals("-1", t.config().get(TopicConfig.RETENTION_MS_CONFIG), t.name());
         }

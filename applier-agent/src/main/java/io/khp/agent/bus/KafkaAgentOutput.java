@@ -27,9 +27,10 @@ public final class KafkaAgentOutput implements AgentOutput {
         send(Topics.HOST_LIFECYCLE.name(), event);
     }
 
+    /** On the lifecycle topic too: a host's reports and lifecycle events stay in the order they were sent. */
     @Override
     public void report(KhpEvent event) {
-        send(Topics.HOST_REPORTS.name(), event);
+        send(Topics.HOST_LIFECYCLE.name(), event);
     }
 
     private void send(String topic, KhpEvent event) {

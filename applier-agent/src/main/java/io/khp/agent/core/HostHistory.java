@@ -14,6 +14,7 @@ import io.khp.events.ApplyAttempted;
 import io.khp.events.ApplyFailed;
 import io.khp.events.ApplyOutcome;
 import io.khp.events.ApplyRequested;
+import io.khp.events.HostReported;
 import io.khp.events.KhpEvent;
 import io.khp.events.PreRunVerified;
 import io.khp.events.RevertRequested;
@@ -97,9 +98,12 @@ public final class HostHistory {
         return hostId;
     }
 
-    /** Folds one event of this host; returns false when it was already folded or is not about this host. */
+    /**
+     * Folds one event of this host; returns false when it was already folded, is not about this
+     * host or is a report (reports share the lifecycle topic and say nothing about commands).
+     */
     public boolean fold(KhpEvent e) {
-        if (!hostId.equals(e.getHostId()) || !seen.add(e.getEventId())) {
+        if (e.getPayload() instanceof HostReported || !hostId.equals(e.getHostId()) || !seen.add(e.getEventId())) {
             return false;
         }
         Object payload = e.getPayload();

@@ -17,7 +17,10 @@ import io.khp.bus.Events;
 import io.khp.events.ApplyOutcome;
 import io.khp.events.ApplyRequested;
 import io.khp.events.ArtifactRef;
+import io.khp.events.HostReported;
+import io.khp.events.KernelIdentity;
 import io.khp.events.KhpEvent;
+import io.khp.events.LockdownMode;
 import io.khp.events.PreRunVerified;
 import io.khp.events.RevertRequested;
 import io.khp.events.RunObjectCaptured;
@@ -84,6 +87,20 @@ class HostHistoryTest {
         assertFalse(h.fold(applied));
         assertEquals(List.of(), h.pending());
         assertEquals(List.of("lp1"), h.stack());
+    }
+
+    @Test
+    void reportsOnTheLifecycleTopicAreNotFolded() {
+        HostHistory h = new HostHistory("h1");
+        KhpEvent cmd = apply("h1", "p1", "lp1");
+        h.fold(cmd);
+        KhpEvent report = AGENT.reported("h1", HostReported.newBuilder().setHostname("h1")
+                .setKernel(KernelIdentity.newBuilder().setRelease("6.1.0-test-amd64").setFlavour("amd64").build())
+                .setKernelVersion("Linux version 6.1.0-test-amd64").setBootId("b1").setUptimeSeconds(1)
+                .setLockdown(LockdownMode.NONE).setAgentVersion("test").build());
+        assertFalse(h.fold(report));
+        assertEquals(1, h.pending().size());
+        assertEquals(List.of(), h.stack());
     }
 
     @Test

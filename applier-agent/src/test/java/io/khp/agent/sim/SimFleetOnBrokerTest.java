@@ -114,7 +114,7 @@ class SimFleetOnBrokerTest {
         SimulatedFleet fleet = new SimulatedFleet(prefix, 1000, FIXTURE,
                 TransitionModel.of(Duration.ofMillis(300), 0.0), Clock.systemUTC(), 7);
         ArtifactRef ref = publishModule(patch);
-        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_REPORTS.name()),
+        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name()),
                 h -> h.startsWith(prefix), SimFleetOnBrokerTest::verify);
                 // kpatch-like waits far above the model's transitions: no host stalls
                 AgentRuntime agent = agent(prefix, fleet.hosts(), 4,
@@ -343,7 +343,7 @@ class SimFleetOnBrokerTest {
         SimulatedHost host = fleet.hosts().get(0);
         String bootBefore = host.report().getBootId();
         ArtifactRef ref = publishModule(patch);
-        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_REPORTS.name()),
+        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name()),
                 h -> h.startsWith(prefix), SimFleetOnBrokerTest::verify);
                 AgentRuntime agent = agent(prefix, fleet.hosts(), 1,
                         POLICY.withWaits(Duration.ofSeconds(15), Duration.ofSeconds(60)))) {
@@ -406,7 +406,7 @@ class SimFleetOnBrokerTest {
                 Clock.systemUTC(), 19);
         SimulatedHost host = fleet.hosts().get(0);
         ArtifactRef ref = publishModule(patch);
-        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_REPORTS.name()),
+        try (EventLog log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name()),
                 h -> h.startsWith(prefix), null);
                 AgentRuntime agent = new AgentRuntime(prefix, bus.settings(), fleet.hosts(),
                         AgentSettings.defaults().withPolicy(POLICY.withVerifyTimeout(Duration.ofSeconds(2)))

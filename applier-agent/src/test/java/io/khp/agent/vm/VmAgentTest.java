@@ -89,7 +89,7 @@ class VmAgentTest {
         fleet = QemuFleet.up(2, FLAVOUR);
         cmdlineHost = fleet.hosts().get(0);
         stallHost = fleet.hosts().get(1);
-        log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_REPORTS.name()),
+        log = new EventLog(bus.settings(), List.of(Topics.HOST_LIFECYCLE.name()),
                 fleet.hosts()::contains, e -> {
                     if (e.getPayload() instanceof RunObjectCaptured c) {
                         Verdict v = verdicts.getOrDefault(e.getPatchId(), Verdict.UNSUPPORTED);

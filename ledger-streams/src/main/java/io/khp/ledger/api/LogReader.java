@@ -45,15 +45,15 @@ public final class LogReader {
     /** Every event of the host on the host topics, in the order the ledger processes them. */
     public List<LoggedEvent> hostHistory(String hostId) {
         int partition = partitionOf(hostId, Topics.HOST_PARTITIONS);
-        List<TopicPartition> parts = List.of(new TopicPartition(Topics.HOST_REPORTS.name(), partition),
-                new TopicPartition(Topics.HOST_LIFECYCLE.name(), partition), new TopicPartition(Topics.HOST_COMMANDS.name(), partition));
+        List<TopicPartition> parts = List.of(new TopicPartition(Topics.HOST_LIFECYCLE.name(), partition),
+                new TopicPartition(Topics.HOST_COMMANDS.name(), partition));
         return inLedgerOrder(events(parts, hostId::equals));
     }
 
     /** Every host event of the fleet, in the order the ledger processes them. */
     public List<LoggedEvent> fleetHistory() {
         List<TopicPartition> parts = new ArrayList<>();
-        for (Topic<?, ?> t : List.of(Topics.HOST_REPORTS, Topics.HOST_LIFECYCLE, Topics.HOST_COMMANDS)) {
+        for (Topic<?, ?> t : List.of(Topics.HOST_LIFECYCLE, Topics.HOST_COMMANDS)) {
             for (int p = 0; p < t.partitions(); p++) {
                 parts.add(new TopicPartition(t.name(), p));
             }

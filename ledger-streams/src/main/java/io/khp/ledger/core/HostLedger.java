@@ -102,13 +102,14 @@ public final class HostLedger {
         String previousBoot = next.getBootId();
         boolean rebooted = previousBoot != null && !previousBoot.equals(report.getBootId());
         var k = report.getKernel();
+        CanonicalNames names = CanonicalNames.SHARED;
         next.setHostname(report.getHostname());
-        next.setKernel(HostKernel.newBuilder().setRelease(k.getRelease()).setFlavour(k.getFlavour())
-                .setSourceVersion(k.getSourceVersion()).setBuildIdentity(k.getBuildIdentity())
-                .setVersion(report.getKernelVersion()).build());
+        next.setKernel(HostKernel.newBuilder().setRelease(names.of(k.getRelease())).setFlavour(names.of(k.getFlavour()))
+                .setSourceVersion(names.of(k.getSourceVersion())).setBuildIdentity(names.of(k.getBuildIdentity()))
+                .setVersion(names.of(report.getKernelVersion())).build());
         next.setBootId(report.getBootId());
         next.setLastSeen(event.getOccurredAt().toEpochMilli());
-        next.setAgentVersion(report.getAgentVersion());
+        next.setAgentVersion(names.of(report.getAgentVersion()));
         next.setLockdown(report.getLockdown().name());
         next.setLabels(new HashMap<>(report.getLabels()));
 

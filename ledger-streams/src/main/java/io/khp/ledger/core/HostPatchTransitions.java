@@ -53,10 +53,10 @@ public final class HostPatchTransitions {
                 return refuse(state, "ApplyRequested", "already " + state);
             }
             HostPatch next = new HostPatch();
-            next.setPatchId(event.getPatchId());
-            next.setModuleName(request.getModuleName());
+            next.setPatchId(CanonicalNames.SHARED.of(event.getPatchId()));
+            next.setModuleName(CanonicalNames.SHARED.of(request.getModuleName()));
             next.setState(PatchStatus.REQUESTED);
-            next.setRolloutId(request.getRolloutId());
+            next.setRolloutId(CanonicalNames.SHARED.of(request.getRolloutId()));
             next.setWave(request.getWave());
             next.setAtomicReplace(facts != null && facts.atomicReplace());
             next.setEnteredAt(new StateTimes());

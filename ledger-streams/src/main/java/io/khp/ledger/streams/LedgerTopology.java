@@ -25,7 +25,7 @@ import io.khp.state.RolloutHost;
 /**
  * The ledger's Kafka Streams topology:
  * <pre>
- * khp.host-reports, khp.host-lifecycle, khp.host-commands ─▶ hosts (HostProcessor, store "hosts")
+ * khp.host-lifecycle (with the reports), khp.host-commands ─▶ hosts (HostProcessor, store "hosts")
  *     ─▶ khp.rejections, host patch changes ─(repartition by patch id)─────────────────────┐
  *     ─▶ before each commit: khp.host-state (each changed host once), summed host counts ─┤
  * khp.builds, khp.rollouts ──────────────────────────────────────────────────────────────┴▶ patches (PatchProcessor)
@@ -50,8 +50,7 @@ public final class LedgerTopology {
     public static final String CATALOG_STORE = "patch-catalog";
     public static final String CHANGES = "host-patch-changes";
     /** The host side's inputs, taken in timestamp order per host partition. */
-    public static final List<String> HOST_INPUTS = List.of(Topics.HOST_REPORTS.name(), Topics.HOST_LIFECYCLE.name(),
-            Topics.HOST_COMMANDS.name());
+    public static final List<String> HOST_INPUTS = List.of(Topics.HOST_LIFECYCLE.name(), Topics.HOST_COMMANDS.name());
 
     private static final Serde<String> KEY = Serdes.String();
     private static final AvroRecordSerde<HostPatchChange> CHANGE = new AvroRecordSerde<>(HostPatchChange.class);

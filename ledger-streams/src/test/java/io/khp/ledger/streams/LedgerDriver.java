@@ -55,7 +55,7 @@ final class LedgerDriver implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(LedgerTopology.build(), props);
-        for (Topic<?, ?> t : List.of(Topics.HOST_REPORTS, Topics.HOST_LIFECYCLE, Topics.HOST_COMMANDS, Topics.BUILDS, Topics.ROLLOUTS)) {
+        for (Topic<?, ?> t : List.of(Topics.HOST_LIFECYCLE, Topics.HOST_COMMANDS, Topics.BUILDS, Topics.ROLLOUTS)) {
             inputs.put(t.name(), driver.createInputTopic(t.name(), new StringSerializer(), new ByteArraySerializer()));
         }
         for (Topic<?, ?> t : List.of(Topics.HOST_STATE, Topics.PATCH_STATE, Topics.REJECTIONS, Topics.HOST_COMMANDS,
