@@ -55,13 +55,13 @@ class LedgerApiOnRealBrokerTest {
             LedgerApp b = broker.startLedger();
             broker.awaitRunning(a, b);
 
-            broker.sendRaw(Topics.HOST_LIFECYCLE.name(), hosts.get(0), "garbage".getBytes(StandardCharsets.UTF_8));
+            broker.sendRaw(Topics.HOST_LIFECYCLE.name(), hosts.get(0), "garbage".getBytes(StandardCharsets.UTF_8), e.now());
             for (String h : hosts) {
                 broker.send(e.reported(h, "boot-" + h));
             }
             broker.send(e.patchBuilt(patch, false));
             byte[] module = ("module bytes of " + patch).getBytes(StandardCharsets.UTF_8);
-            broker.sendRaw(Topics.ARTIFACTS.name(), "sha-" + patch, module);
+            broker.sendRaw(Topics.ARTIFACTS.name(), "sha-" + patch, module, e.now());
             // hosts 0..11 apply the patch by hand, 0..3 revert it
             for (int i = 0; i < 12; i++) {
                 broker.send(e.applyRequested(hosts.get(i), patch));

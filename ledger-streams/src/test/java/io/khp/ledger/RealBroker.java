@@ -3,6 +3,7 @@ package io.khp.ledger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -85,8 +86,13 @@ final class RealBroker implements AutoCloseable {
         send(events.toArray(KhpEvent[]::new));
     }
 
-    void sendRaw(String topic, String key, byte[] value) {
-        producer.send(new ProducerRecord<>(topic, key, value));
+    /**
+     * A record stamped {@code at}: on the clock of the events around it, as Kafka Streams takes a
+     * task's records in timestamp order, and one stamped later than the events behind it would hold
+     * its partition back behind the other topic's.
+     */
+    void sendRaw(String topic, String key, byte[] value, Instant at) {
+        producer.send(new ProducerRecord<>(topic, null, at.toEpochMilli(), key, value));
         producer.flush();
     }
 
