@@ -138,9 +138,9 @@ public final class HostLedger {
                     .filter(p -> p.getPatchId() != null && p.getState() != PatchStatus.DRIFT && lp.getName().equals(p.getModuleName()))
                     .findFirst().orElse(null);
             boolean drift = requested == null || !expectsLoaded(requested.getState());
-            observed.add(ObservedLivepatch.newBuilder().setName(lp.getName()).setEnabled(lp.getEnabled())
+            observed.add(ObservedLivepatch.newBuilder().setName(names.of(lp.getName())).setEnabled(lp.getEnabled())
                     .setTransition(lp.getTransition())
-                    .setPatchId(requested != null ? requested.getPatchId() : catalog.patchOfModule(lp.getName()).orElse(null))
+                    .setPatchId(requested != null ? requested.getPatchId() : names.of(catalog.patchOfModule(lp.getName()).orElse(null)))
                     .setDrift(drift).build());
             if (requested == null) {
                 drifted.add(lp.getName());
@@ -158,8 +158,8 @@ public final class HostLedger {
         }
         for (String module : drifted) {
             if (driftOf(patches, module) == null) {
-                HostPatch d = HostPatch.newBuilder().setPatchId(catalog.patchOfModule(module).orElse(null))
-                        .setModuleName(module).setState(PatchStatus.DRIFT).setEnteredAt(new StateTimes()).build();
+                HostPatch d = HostPatch.newBuilder().setPatchId(names.of(catalog.patchOfModule(module).orElse(null)))
+                        .setModuleName(names.of(module)).setState(PatchStatus.DRIFT).setEnteredAt(new StateTimes()).build();
                 HostPatchTransitions.enter(d, PatchStatus.DRIFT, at);
                 d.setLastReason("loaded on the host but never requested");
                 patches.add(d);

@@ -15,6 +15,7 @@ import io.khp.ledger.TestEvents;
 import io.khp.state.HostKernel;
 import io.khp.state.HostPatch;
 import io.khp.state.HostState;
+import io.khp.state.PatchStatus;
 
 class CanonicalNamesTest {
 
@@ -77,5 +78,21 @@ class CanonicalNamesTest {
         assertSame(a.getBuildIdentity(), b.getBuildIdentity());
         assertSame(a.getVersion(), b.getVersion());
         assertSame(hosts[0].getAgentVersion(), hosts[1].getAgentVersion());
+    }
+
+    @Test
+    void hostsShowingTheSameUnrequestedModuleShareItsName() {
+        TestEvents events = new TestEvents();
+        HostState[] hosts = new HostState[2];
+        for (int i = 0; i < 2; i++) {
+            KhpEvent report = events.reported("h" + i, "boot-" + i, new String("khp_stray"));
+            hosts[i] = HostLedger.evolve(null, report, PatchCatalog.EMPTY, 0).state();
+        }
+        HostPatch drift0 = hosts[0].getPatches().get(0);
+        HostPatch drift1 = hosts[1].getPatches().get(0);
+        assertEquals(PatchStatus.DRIFT, drift0.getState());
+        assertEquals("khp_stray", drift0.getModuleName());
+        assertSame(drift0.getModuleName(), drift1.getModuleName());
+        assertSame(hosts[0].getObserved().get(0).getName(), hosts[1].getObserved().get(0).getName());
     }
 }
