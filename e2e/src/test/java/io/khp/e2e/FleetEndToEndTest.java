@@ -164,6 +164,38 @@ class FleetEndToEndTest {
         }
     }
 
+    @Test
+    @Order(4)
+    void anAtomicReplacePatchReplacesThePatchesBelowIt() {
+        Processes.Result first = operator.khp(Duration.ofMinutes(20), "build", "examples/cmdline-string.patch",
+                "--name", "cmdline-below", "--kernel", release, "--wait", "--json").orFail("khp build");
+        String below = Operator.json(first).path("patchId").asText();
+        Processes.Result cumulative = operator.khp(Duration.ofMinutes(20), "build", "examples/meminfo-khp-line.patch",
+                "--name", "meminfo-cumulative", "--kernel", release, "--replace", "--wait", "--json").orFail("khp build --replace");
+        String replacing = Operator.json(cumulative).path("patchId").asText();
+
+        operator.khp(Duration.ofMinutes(10), "rollout", below, "--select", "hosts=" + A, "--wait", "--json").orFail("khp rollout");
+        assertTrue(fleet.execOk(A, "cat /proc/cmdline").contains("khp-patched"));
+        operator.khp(Duration.ofMinutes(10), "rollout", replacing, "--select", "hosts=" + A, "--wait", "--json")
+                .orFail("khp rollout --replace");
+
+        // the kernel disabled the patch below: its code is gone, only the replacing patch is enabled
+        assertFalse(fleet.execOk(A, "cat /proc/cmdline").contains("khp-patched"));
+        assertTrue(fleet.execOk(A, "cat /proc/meminfo").contains(MARKER));
+        JsonNode rows = awaitJson(Duration.ofMinutes(1), r -> stateOf(r, A, below).equals("REPLACED"), "status", "--patch", below, "--json");
+        assertEquals("REPLACED", stateOf(rows, A, below));
+        assertEquals(Map.of(A, "APPLIED"), patchStates(replacing));
+        List<String> enabled = List.of(fleet.execOk(A, "ls /sys/kernel/livepatch").strip().split("\\s+"));
+        assertEquals(1, enabled.size(), "only the replacing patch is enabled: " + enabled);
+
+        Processes.Result nothing = operator.khp(Duration.ofMinutes(1), "revert", below, "--wait", "--json").orFail("khp revert");
+        assertEquals(Map.of(), toMap(Operator.json(nothing).path("hosts")), "a replaced patch has nothing to revert");
+        Processes.Result revert = operator.khp(Duration.ofMinutes(5), "revert", replacing, "--wait", "--json").orFail("khp revert");
+        assertEquals(Map.of(A, "reverted"), toMap(Operator.json(revert).path("hosts")));
+        assertFalse(fleet.execOk(A, "cat /proc/meminfo").contains(MARKER));
+        assertEquals("", fleet.execOk(A, "ls /sys/kernel/livepatch").strip());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Map<String, String> patchStates(String patch) {

@@ -61,6 +61,10 @@ public final class HostLedger {
             entry = driftOf(next.getPatches(), request.getModuleName());
         }
         PatchStatus previous = entry == null ? PatchStatus.UNKNOWN : entry.getState();
+        if (event.getPayload() instanceof RevertRequested && previous == PatchStatus.REPLACED) {
+            return rejected(current, event, "nothing to revert: " + entry.getLastReason()
+                    + "; revert the replacing patch to remove its code", previous.name(), now);
+        }
         if (event.getPayload() instanceof RevertRequested) {
             String blocker = revertBlocker(next, entry);
             if (blocker != null) {
@@ -79,9 +83,36 @@ public final class HostLedger {
         if (isFromHost(event)) {
             next.setLastSeen(event.getOccurredAt().toEpochMilli());
         }
+        List<HostPatchChange> changes = new ArrayList<>(1);
+        if (moved.getState() != previous) {
+            changes.add(change(next, moved, previous, event));
+            if (moved.getState() == PatchStatus.APPLIED && moved.getAtomicReplace()) {
+                replaceBelow(next, moved, event, changes);
+            }
+        }
         restack(next, moved);
-        List<HostPatchChange> changes = moved.getState() != previous ? List.of(change(next, moved, previous, event)) : List.of();
         return new HostStep(remember(next, event, idHash), changes, null, false);
+    }
+
+    /**
+     * The kernel's atomic replace: once a replace patch's transition completes, every other
+     * enabled livepatch of the host is disabled and its functions are the replacing patch's. Their
+     * entries become REPLACED (a patch still REVERTING finishes its own revert).
+     */
+    private static void replaceBelow(HostState host, HostPatch replacing, KhpEvent event, List<HostPatchChange> changes) {
+        List<HostPatch> patches = host.getPatches();
+        long at = event.getOccurredAt().toEpochMilli();
+        for (int i = 0; i < patches.size(); i++) {
+            HostPatch p = patches.get(i);
+            if (p != replacing && p.getState() == PatchStatus.APPLIED) {
+                HostPatch replaced = HostPatchTransitions.enter(HostPatchTransitions.copy(p), PatchStatus.REPLACED, at);
+                replaced.setLastOutcome(PatchStatus.REPLACED.name());
+                replaced.setLastReason("replaced by atomic-replace patch " + replacing.getPatchId() + " ("
+                        + replacing.getModuleName() + ")");
+                patches.set(i, replaced);
+                changes.add(change(host, replaced, PatchStatus.APPLIED, event));
+            }
+        }
     }
 
     /** The DRIFT entry of a module loaded on the host without being requested, if any. */

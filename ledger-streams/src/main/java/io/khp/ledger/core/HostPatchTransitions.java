@@ -23,16 +23,16 @@ import io.khp.state.StateTimes;
  * <pre>
  * REQUESTED → CAPTURED → VERIFIED | REJECTED (mismatch) | FAILED (unsupported)
  * VERIFIED | APPLYING → APPLYING(n) → APPLIED | FAILED ; APPLYING → CAPTURED (re-capture for a retry)
- * APPLIED → REVERTING → REVERTED ; REJECTED, FAILED, REVERTED, LOST, DRIFT → REQUESTED (asked again)
+ * APPLIED → REVERTING → REVERTED ; REJECTED, FAILED, REVERTED, LOST, DRIFT, REPLACED → REQUESTED (asked again)
  * </pre>
- * Rules that need the rest of the host (the livepatch stack, LOST and DRIFT from reports) live in
- * {@link HostLedger}.
+ * Rules that need the rest of the host (the livepatch stack, REPLACED by an atomic-replace patch,
+ * LOST and DRIFT from reports) live in {@link HostLedger}.
  */
 public final class HostPatchTransitions {
 
     /** States from which a patch may be requested (again). */
     static final Set<PatchStatus> REQUESTABLE = EnumSet.of(PatchStatus.REJECTED, PatchStatus.FAILED,
-            PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.DRIFT);
+            PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.DRIFT, PatchStatus.REPLACED);
     /** States in which an apply is under way and may still fail. */
     static final Set<PatchStatus> IN_FLIGHT = EnumSet.of(PatchStatus.REQUESTED, PatchStatus.CAPTURED,
             PatchStatus.VERIFIED, PatchStatus.APPLYING);
@@ -154,7 +154,7 @@ public final class HostPatchTransitions {
                 patch.getLastOutcome(), patch.getLastReason(), patch.getRolloutId(), patch.getWave(), patch.getAtomicReplace(),
                 new StateTimes(t.getUNKNOWN(), t.getPENDING(), t.getREQUESTED(), t.getCAPTURED(), t.getVERIFIED(),
                         t.getREJECTED(), t.getAPPLYING(), t.getAPPLIED(), t.getFAILED(), t.getREVERTING(), t.getREVERTED(),
-                        t.getLOST(), t.getDRIFT()),
+                        t.getLOST(), t.getDRIFT(), t.getREPLACED()),
                 patch.getStackPosition(), patch.getUpdatedAt());
     }
 

@@ -23,13 +23,14 @@ import io.khp.state.RolloutWave;
  * until every host has a wave). A wave is over when each of its hosts is terminal; the next starts
  * when failed / (wave size - rejected) ≤ the maximum failure ratio, otherwise the rollout halts.
  * REJECTED hosts (their kernel did not match the patch) are counted apart and never as failures;
- * a host that LOST the patch (rebooted without it) counts as failed.
+ * a host that LOST the patch (rebooted without it) counts as failed; one whose patch an
+ * atomic-replace patch REPLACED is done, and counted with the reverted ones (no longer loaded).
  */
 public final class RolloutPlanner {
 
     /** Hosts in these states are done as far as their wave is concerned. */
     public static final Set<PatchStatus> TERMINAL = EnumSet.of(PatchStatus.APPLIED, PatchStatus.FAILED,
-            PatchStatus.REJECTED, PatchStatus.REVERTING, PatchStatus.REVERTED, PatchStatus.LOST);
+            PatchStatus.REJECTED, PatchStatus.REVERTING, PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.REPLACED);
 
     private RolloutPlanner() {
     }
@@ -167,7 +168,8 @@ public final class RolloutPlanner {
                 .setApplied(total.getOrDefault(PatchStatus.APPLIED.name(), 0))
                 .setFailed(total.getOrDefault(PatchStatus.FAILED.name(), 0) + total.getOrDefault(PatchStatus.LOST.name(), 0))
                 .setRejected(total.getOrDefault(PatchStatus.REJECTED.name(), 0))
-                .setReverted(total.getOrDefault(PatchStatus.REVERTING.name(), 0) + total.getOrDefault(PatchStatus.REVERTED.name(), 0))
+                .setReverted(total.getOrDefault(PatchStatus.REVERTING.name(), 0) + total.getOrDefault(PatchStatus.REVERTED.name(), 0)
+                        + total.getOrDefault(PatchStatus.REPLACED.name(), 0))
                 .setPending(rollout.getTargeted() - terminal)
                 .build();
     }

@@ -185,11 +185,57 @@ class HostLedgerTest {
     }
 
     @Test
-    void revertBelowAnAtomicReplacePatchIsAllowed() {
-        HostScenario.given(e.reported("h1", "b1")).withPatch("p2", TestEvents.module("p2"), true)
+    void anAppliedAtomicReplacePatchReplacesEveryPatchEnabledBelowIt() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1")).withPatch("r", TestEvents.module("r"), true)
                 .and(e.applyRequested("h1", "p1")).and(e.applySucceeds("h1", "p1"))
                 .and(e.applyRequested("h1", "p2")).and(e.applySucceeds("h1", "p2"))
-                .when(e.revertRequested("h1", "p1")).expectNoRejection().expectPatch("p1", PatchStatus.REVERTING);
+                .and(e.applyRequested("h1", "p3")).and(e.captured("h1", "p3")).and(e.verified("h1", "p3", Verdict.MISMATCH))
+                .and(e.applyRequested("h1", "r")).and(e.captured("h1", "r")).and(e.verified("h1", "r", Verdict.MATCH))
+                .and(e.attempted("h1", "r", 1, ApplyOutcome.APPLIED))
+                .when(e.applied("h1", "r", 1)).expectPatch("r", PatchStatus.APPLIED)
+                .expectChange("r", PatchStatus.APPLYING, PatchStatus.APPLIED)
+                .expectChange("p1", PatchStatus.APPLIED, PatchStatus.REPLACED)
+                .expectChange("p2", PatchStatus.APPLIED, PatchStatus.REPLACED)
+                .expectPatch("p1", PatchStatus.REPLACED).expectPatch("p2", PatchStatus.REPLACED)
+                .expectPatch("p3", PatchStatus.REJECTED).expectNoRejection();
+        assertEquals(3, s.changes().size());
+        assertEquals("replaced by atomic-replace patch r (" + TestEvents.module("r") + ")", s.patch("p1").getLastReason());
+        assertTrue(HostPatchTransitions.enteredAt(s.patch("p1"), PatchStatus.REPLACED) > 0);
+        assertNull(s.patch("p1").getStackPosition());
+        assertNull(s.patch("p2").getStackPosition());
+        assertEquals(0, s.patch("r").getStackPosition());
+    }
+
+    @Test
+    void aReplacedPatchHasNothingToRevertAndMayBeRequestedAgain() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1")).withPatch("r", TestEvents.module("r"), true)
+                .and(e.applyRequested("h1", "p1")).and(e.applySucceeds("h1", "p1"))
+                .and(e.applyRequested("h1", "r")).and(e.applySucceeds("h1", "r"))
+                .when(e.revertRequested("h1", "p1")).expectRejected("replaced by atomic-replace patch r")
+                .expectPatch("p1", PatchStatus.REPLACED)
+                .when(e.revertRequested("h1", "r")).expectNoRejection().expectPatch("r", PatchStatus.REVERTING)
+                .when(e.reverted("h1", "r"))
+                .when(e.applyRequested("h1", "p1")).expectNoRejection().expectPatch("p1", PatchStatus.REQUESTED)
+                .expectChange("p1", PatchStatus.REPLACED, PatchStatus.REQUESTED);
+        assertEquals(PatchStatus.REVERTED, s.patch("r").getState());
+    }
+
+    @Test
+    void aPatchWithoutAtomicReplaceReplacesNothing() {
+        HostScenario.given(e.reported("h1", "b1"))
+                .and(e.applyRequested("h1", "p1")).and(e.applySucceeds("h1", "p1"))
+                .and(e.applyRequested("h1", "p2")).and(e.applySucceeds("h1", "p2"))
+                .when(e.reported("h1", "b1")).expectPatch("p1", PatchStatus.APPLIED).expectPatch("p2", PatchStatus.APPLIED);
+    }
+
+    @Test
+    void aPatchLoadedAboveAReplacePatchBlocksItsRevertAsAnyOther() {
+        HostScenario.given(e.reported("h1", "b1")).withPatch("r", TestEvents.module("r"), true)
+                .and(e.applyRequested("h1", "p1")).and(e.applySucceeds("h1", "p1"))
+                .and(e.applyRequested("h1", "r")).and(e.applySucceeds("h1", "r"))
+                .and(e.applyRequested("h1", "p2")).and(e.applySucceeds("h1", "p2"))
+                .when(e.revertRequested("h1", "r")).expectRejected("p2").expectPatch("r", PatchStatus.APPLIED)
+                .expectPatch("p1", PatchStatus.REPLACED).expectPatch("p2", PatchStatus.APPLIED);
     }
 
     @Test

@@ -49,7 +49,7 @@ class HostPatchTransitionsTest {
         EVENTS.put("RevertRequested", e -> e.revertRequested(HOST, PATCH));
         EVENTS.put("Reverted", e -> e.reverted(HOST, PATCH));
 
-        allow("ApplyRequested", PatchStatus.REQUESTED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT");
+        allow("ApplyRequested", PatchStatus.REQUESTED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED");
         allow("RunObjectCaptured", PatchStatus.CAPTURED, "REQUESTED", "APPLYING");
         allow("PreRunVerified(MATCH)", PatchStatus.VERIFIED, "CAPTURED");
         allow("PreRunVerified(MISMATCH)", PatchStatus.REJECTED, "CAPTURED");

@@ -122,4 +122,15 @@ class RolloutPlannerTest {
         RolloutState r = move(move(rollout(0.0, 2), 0, PatchStatus.APPLIED, 1), 0, PatchStatus.LOST, 1);
         assertInstanceOf(RolloutDecision.Halt.class, RolloutPlanner.decide(r));
     }
+
+    @Test
+    void aReplacedPatchIsDoneAndNoFailure() {
+        RolloutState r = move(rollout(0.0, 2, 1), 0, PatchStatus.APPLIED, 2);
+        r = RolloutPlanner.record(r, 0, PatchStatus.APPLIED, PatchStatus.REPLACED);
+        assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(r));
+        RolloutCounts c = RolloutPlanner.counts(r);
+        assertEquals(1, c.getApplied());
+        assertEquals(1, c.getReverted());
+        assertEquals(0, c.getFailed());
+    }
 }
