@@ -257,8 +257,8 @@ public final class HostLedger {
     }
 
     /**
-     * Livepatches stack in load order: a patch can only be reverted when no enabled, non
-     * atomic-replace patch was loaded above it.
+     * Livepatches stack in load order: a patch can only be reverted when no enabled patch was
+     * loaded above it (an atomic-replace patch leaves nothing enabled below it: see replaceBelow).
      */
     private static String revertBlocker(HostState host, HostPatch target) {
         if (target == null || target.getStackPosition() == null) {
@@ -267,7 +267,7 @@ public final class HostLedger {
         HostPatch lowest = null;
         for (HostPatch p : host.getPatches()) {
             if (p.getStackPosition() != null && p.getStackPosition() > target.getStackPosition()
-                    && p.getState() == PatchStatus.APPLIED && !p.getAtomicReplace()
+                    && p.getState() == PatchStatus.APPLIED
                     && (lowest == null || p.getStackPosition() < lowest.getStackPosition())) {
                 lowest = p;
             }
