@@ -23,10 +23,11 @@ public final class FunctionManifest {
     private final byte[] pre;
     private final List<Relocation> relocations;
     private final List<Wildcard> wildcards;
-    /** Pairs [start, end) of byte ranges compared literally, in increasing order. */
-    private final int[] comparedRanges;
     private final int comparedBytes;
     private final int sectionRelocations;
+    /** Per byte: 0 compared, 1 relocation field, 2 wildcard. */
+    private final byte[] role;
+    private final PreInstructions instructions;
 
     public FunctionManifest(String objectName, String symbol, int sympos, String sourceFile, byte[] pre,
             List<Relocation> relocations, List<Wildcard> wildcards) throws InvalidManifestException {
@@ -87,20 +88,18 @@ public final class FunctionManifest {
             }
             kept.add(r);
         }
-        List<Integer> ranges = new ArrayList<>();
         int compared = 0;
-        for (int i = 0; i < role.length; ) {
-            if (role[i] != 0) {
-                i++;
-                continue;
+        for (byte b : role) {
+            compared += b == 0 ? 1 : 0;
+        }
+        PreInstructions decoded = PreInstructions.decode(pre, sortedWildcards);
+        for (int i = 0; i < sorted.size() && decoded.undecodableAt < 0; i++) {
+            Relocation r = sorted.get(i);
+            int unit = decoded.unitOf(r.offset());
+            if (unit >= 0 && decoded.wildcard[unit] == null && r.offset() + r.width() > decoded.start[unit + 1]) {
+                decoded = PreInstructions.undecodable(r.type() + " field at +" + hex(r.offset())
+                        + " crosses the end of the instruction at +" + hex(decoded.start[unit]), r.offset());
             }
-            int start = i;
-            while (i < role.length && role[i] == 0) {
-                i++;
-            }
-            ranges.add(start);
-            ranges.add(i);
-            compared += i - start;
         }
         this.objectName = objectName;
         this.symbol = symbol;
@@ -109,9 +108,10 @@ public final class FunctionManifest {
         this.pre = pre.clone();
         this.relocations = List.copyOf(kept);
         this.wildcards = List.copyOf(sortedWildcards);
-        this.comparedRanges = ranges.stream().mapToInt(Integer::intValue).toArray();
         this.comparedBytes = compared;
         this.sectionRelocations = unchecked;
+        this.role = role;
+        this.instructions = decoded;
     }
 
     /** From the event contract. */
@@ -180,8 +180,13 @@ public final class FunctionManifest {
         return wildcards;
     }
 
-    int[] comparedRanges() {
-        return comparedRanges;
+    /** 0 when byte {@code offset} is compared literally, 1 in a relocation field, 2 in a wildcard. */
+    byte role(int offset) {
+        return role[offset];
+    }
+
+    PreInstructions instructions() {
+        return instructions;
     }
 
     /** Relocation fields to sections (string literals…): skipped, their targets are not in kallsyms. */
@@ -189,7 +194,7 @@ public final class FunctionManifest {
         return sectionRelocations;
     }
 
-    /** Bytes compared literally: outside relocation fields and wildcards. */
+    /** Bytes outside relocation fields and wildcards (compared literally unless a branch's displacement). */
     public int comparedBytes() {
         return comparedBytes;
     }
