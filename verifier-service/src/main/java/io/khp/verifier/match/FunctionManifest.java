@@ -2,6 +2,7 @@ package io.khp.verifier.match;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -28,6 +29,10 @@ public final class FunctionManifest {
     /** Per byte: 0 compared, 1 relocation field, 2 wildcard. */
     private final byte[] role;
     private final PreInstructions instructions;
+    /** Pairs [start, end) of the byte ranges outside relocation fields and wildcards, in increasing order. */
+    private final int[] comparedRanges;
+    /** When the run code equals 'pre' outside fields, the walk maps every offset to itself. */
+    private final boolean identicalCodeIsIdentityWalk;
 
     public FunctionManifest(String objectName, String symbol, int sympos, String sourceFile, byte[] pre,
             List<Relocation> relocations, List<Wildcard> wildcards) throws InvalidManifestException {
@@ -88,9 +93,20 @@ public final class FunctionManifest {
             }
             kept.add(r);
         }
+        List<Integer> ranges = new ArrayList<>();
         int compared = 0;
-        for (byte b : role) {
-            compared += b == 0 ? 1 : 0;
+        for (int i = 0; i < role.length; ) {
+            if (role[i] != 0) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < role.length && role[i] == 0) {
+                i++;
+            }
+            ranges.add(start);
+            ranges.add(i);
+            compared += i - start;
         }
         PreInstructions decoded = PreInstructions.decode(pre, sortedWildcards);
         for (int i = 0; i < sorted.size() && decoded.undecodableAt < 0; i++) {
@@ -112,6 +128,8 @@ public final class FunctionManifest {
         this.sectionRelocations = unchecked;
         this.role = role;
         this.instructions = decoded;
+        this.comparedRanges = ranges.stream().mapToInt(Integer::intValue).toArray();
+        this.identicalCodeIsIdentityWalk = decoded.undecodableAt < 0 && !decoded.branchIntoPadding(role);
     }
 
     /** From the event contract. */
@@ -183,6 +201,20 @@ public final class FunctionManifest {
     /** 0 when byte {@code offset} is compared literally, 1 in a relocation field, 2 in a wildcard. */
     byte role(int offset) {
         return role[offset];
+    }
+
+    /** True when {@code run} equals the 'pre' bytes outside relocation fields and wildcards. */
+    boolean sameOutsideFields(byte[] run) {
+        for (int i = 0; i < comparedRanges.length; i += 2) {
+            if (Arrays.mismatch(pre, comparedRanges[i], comparedRanges[i + 1], run, comparedRanges[i], comparedRanges[i + 1]) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean identicalCodeIsIdentityWalk() {
+        return identicalCodeIsIdentityWalk;
     }
 
     PreInstructions instructions() {

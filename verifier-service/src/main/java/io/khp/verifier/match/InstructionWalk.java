@@ -47,6 +47,21 @@ final class InstructionWalk {
             return new Outcome(observations, new Problem(units.undecodableAt, units.undecodableAt,
                     "cannot decode the 'pre' code at +" + hex(units.undecodableAt) + ": " + units.undecodableReason, true));
         }
+        if (f.identicalCodeIsIdentityWalk() && run.length >= pre.length && f.sameOutsideFields(run)) {
+            return identity(f, run, base);
+        }
+        return lockStep(f, run, base);
+    }
+
+    /** The walk itself, unit by unit (what {@link #walk} computes when the shortcut does not apply). */
+    static Outcome lockStep(FunctionManifest f, byte[] run, long base) {
+        PreInstructions units = f.instructions();
+        byte[] pre = f.pre();
+        List<Observation> observations = new ArrayList<>(f.relocations().size());
+        if (units.undecodableAt >= 0) {
+            return new Outcome(observations, new Problem(units.undecodableAt, units.undecodableAt,
+                    "cannot decode the 'pre' code at +" + hex(units.undecodableAt) + ": " + units.undecodableReason, true));
+        }
         int[] runStart = new int[units.count + 1];
         // intra-function branches, checked once their targets are mapped: pre offset, run offset, pre target, run target
         int[] pending = new int[16];
@@ -151,6 +166,31 @@ final class InstructionWalk {
                         "it reaches run +" + hex(pending[i * 4 + 3]) + ", but 'pre' +" + hex(preTarget) + " is run +" + hex(expected));
                 break;
             }
+        }
+        return new Outcome(observations, problem);
+    }
+
+    /**
+     * The walk's outcome when the run code equals 'pre' outside relocation fields and wildcards (and
+     * no branch targets the trailing padding): every unit corresponds at its own offset, every branch
+     * reaches its own target, so only the wildcard shapes and the relocation fields remain, up to
+     * the first wrong wildcard. Equal to what the walk computes, without decoding the run code.
+     */
+    private static Outcome identity(FunctionManifest f, byte[] run, long base) {
+        Problem problem = null;
+        for (Wildcard w : f.wildcards()) {
+            String wrong = WildcardShapes.violation(w.kind(), run, w.offset(), w.length());
+            if (wrong != null) {
+                problem = new Problem(w.offset(), w.offset(), wrong, false);
+                break;
+            }
+        }
+        List<Observation> observations = new ArrayList<>(f.relocations().size());
+        for (Relocation r : f.relocations()) {
+            if (problem != null && r.offset() > problem.preOffset()) {
+                break;
+            }
+            observations.add(new Observation(r, RelocationArithmetic.target(r.type(), run, r.offset(), base, r.addend()), r.offset()));
         }
         return new Outcome(observations, problem);
     }

@@ -86,6 +86,25 @@ final class PreInstructions {
         return new PreInstructions(starts, instructions, wildcards, count, end, -1, null);
     }
 
+    /**
+     * True when a branch without a relocation at its displacement targets the trailing padding or
+     * the end: the walk rejects that, so code identical outside fields is not matched without it.
+     */
+    boolean branchIntoPadding(byte[] role) {
+        for (int u = 0; u < count; u++) {
+            Instruction insn = instruction[u];
+            if (insn == null || !insn.isBranch()) {
+                continue;
+            }
+            int end = start[u + 1];
+            long target = end + insn.displacement();
+            if (role[end - insn.displacementWidth()] == 0 && target >= end() && target <= role.length) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The unit holding 'pre' offset {@code offset} among the compared ones, -1 when none does (padding, undecoded). */
     int unitOf(int offset) {
         int lo = 0;

@@ -204,4 +204,21 @@ class RealKernelFixturesTest {
     private static boolean masked(FunctionManifest f, int i, String patch) throws Exception {
         return f.wildcards().stream().anyMatch(w -> i >= w.offset() && i < w.end()) || insideRelocationField(f, i, patch);
     }
+
+    /** The shortcut for code identical outside fields gives what the unit-by-unit walk gives. */
+    @ParameterizedTest
+    @MethodSource("patches")
+    void theIdentityShortcutAgreesWithTheWalk(String patch) throws Exception {
+        for (String flavour : List.of("amd64", "cloud-amd64")) {
+            HostCapture capture = HostCapture.from(capture(patch, flavour));
+            for (FunctionManifest f : manifest(patch)) {
+                CapturedCode code = capture.codeOf(f);
+                if (!code.found()) {
+                    continue;
+                }
+                assertEquals(InstructionWalk.lockStep(f, code.bytes(), code.address()),
+                        InstructionWalk.walk(f, code.bytes(), code.address()), patch + " " + flavour + " " + f);
+            }
+        }
+    }
 }
