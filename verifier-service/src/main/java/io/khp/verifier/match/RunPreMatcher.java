@@ -15,16 +15,19 @@ import io.khp.events.Verdict;
 /**
  * ksplice's run-pre check: is the code a host runs the code a patch was built against?
  * <p>
- * For each patched function every byte outside relocation fields and wildcard sites must equal the
- * 'pre' byte; each wildcard must hold a shape the kernel writes there ({@link WildcardShapes}); each
- * relocation field, decoded from the run bytes ({@link RelocationArithmetic}), must give an address
- * that kallsyms lists for the relocation's symbol. One symbol must resolve to one address across every
- * site of every function (local symbols per source file: two files' statics of one name are distinct),
- * and the candidate it resolves to gives its sympos (position among same-name symbols in kallsyms order,
- * 0 when the name is unique).
+ * For each patched function the 'pre' instructions and the run code are walked in lock step
+ * ({@link InstructionWalk}): instructions must be equal outside relocation fields, a branch may
+ * have the other displacement width (rel8/rel32) when it is the same branch to the same target,
+ * each wildcard must hold a shape the kernel writes there ({@link WildcardShapes}), and each
+ * relocation field, read at its run place ({@link RelocationArithmetic}), must give an address that
+ * kallsyms lists for the relocation's symbol. One symbol must resolve to one address across every
+ * site of every function (local symbols per source file: two files' statics of one name are
+ * distinct), and the candidate it resolves to gives its sympos (position among same-name symbols
+ * in kallsyms order, 0 when the name is unique). The rules are written out in the README.
  * <p>
  * Verdict of the patch: MISMATCH if any function mismatches, else UNSUPPORTED if any function could not
- * be checked (not found, too few bytes, capture refused), else MATCH. Pure: no I/O, no state.
+ * be checked (not found, too few bytes, undecodable 'pre' code, capture refused), else MATCH. Pure: no
+ * I/O, no state.
  */
 public final class RunPreMatcher {
 
