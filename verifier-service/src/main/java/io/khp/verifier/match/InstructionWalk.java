@@ -78,18 +78,16 @@ final class InstructionWalk {
             while (nextRelocation < relocations.size() && relocations.get(nextRelocation).offset() < p) {
                 nextRelocation++;
             }
-            Wildcard w = units.wildcard[u];
-            if (w != null) {
-                if (q + w.length() > run.length) {
+            if (units.wildcard[u] != null) {
+                if (q + preLength > run.length) {
                     problem = tooShort(p, q, run);
                     break;
                 }
-                String wrong = WildcardShapes.violation(w.kind(), run, q, w.length());
-                if (wrong != null) {
-                    problem = new Problem(p, q, wrong + at(p, q), false);
+                problem = wrongShape(f.wildcards(), p, preLength, run, q);
+                if (problem != null) {
                     break;
                 }
-                q += w.length();
+                q += preLength;
                 continue;
             }
             Instruction insn = units.instruction[u];
@@ -157,12 +155,12 @@ final class InstructionWalk {
                 if (problem != null && preTarget >= problem.preOffset()) {
                     continue; // the walk did not get there: the earlier problem stands
                 }
-                problem = branchProblem(p, pending[i * 4 + 1], preTarget, pending[i * 4 + 3], units, pre, run,
+                problem = branchProblem(p, pending[i * 4 + 1], units, pre,
                         "its 'pre' target +" + hex(preTarget) + " is not an instruction the run code has");
                 break;
             }
             if (expected != pending[i * 4 + 3]) {
-                problem = branchProblem(p, pending[i * 4 + 1], preTarget, pending[i * 4 + 3], units, pre, run,
+                problem = branchProblem(p, pending[i * 4 + 1], units, pre,
                         "it reaches run +" + hex(pending[i * 4 + 3]) + ", but 'pre' +" + hex(preTarget) + " is run +" + hex(expected));
                 break;
             }
@@ -177,14 +175,7 @@ final class InstructionWalk {
      * the first wrong wildcard. Equal to what the walk computes, without decoding the run code.
      */
     private static Outcome identity(FunctionManifest f, byte[] run, long base) {
-        Problem problem = null;
-        for (Wildcard w : f.wildcards()) {
-            String wrong = WildcardShapes.violation(w.kind(), run, w.offset(), w.length());
-            if (wrong != null) {
-                problem = new Problem(w.offset(), w.offset(), wrong, false);
-                break;
-            }
-        }
+        Problem problem = wrongShape(f.wildcards(), 0, f.length(), run, 0);
         List<Observation> observations = new ArrayList<>(f.relocations().size());
         for (Relocation r : f.relocations()) {
             if (problem != null && r.offset() > problem.preOffset()) {
@@ -193,6 +184,21 @@ final class InstructionWalk {
             observations.add(new Observation(r, RelocationArithmetic.target(r.type(), run, r.offset(), base, r.addend()), r.offset()));
         }
         return new Outcome(observations, problem);
+    }
+
+    /** The first wildcard of 'pre' [p, p+length), all at run q + (offset − p), whose run bytes have no shape of its kind. */
+    private static Problem wrongShape(List<Wildcard> wildcards, int p, int length, byte[] run, int q) {
+        for (Wildcard w : wildcards) {
+            if (w.offset() < p || w.offset() >= p + length) {
+                continue;
+            }
+            int at = q + w.offset() - p;
+            String wrong = WildcardShapes.violation(w.kind(), run, at, w.length());
+            if (wrong != null) {
+                return new Problem(w.offset(), at, wrong + at(w.offset(), at), false);
+            }
+        }
+        return null;
     }
 
     /** Run offset of 'pre' offset {@code t}, MIN_VALUE when it has none (inside a unit whose length changed, or not walked). */
@@ -240,8 +246,7 @@ final class InstructionWalk {
                 + ": expected " + WildcardShapes.hex(pre, p, preLength) + ", found " + WildcardShapes.hex(run, q, runLength), false);
     }
 
-    private static Problem branchProblem(int p, int q, int preTarget, int runTarget, PreInstructions units, byte[] pre,
-            byte[] run, String why) {
+    private static Problem branchProblem(int p, int q, PreInstructions units, byte[] pre, String why) {
         int u = units.unitOf(p);
         int length = units.start[u + 1] - p;
         return new Problem(p, q, "branch at +" + hex(p) + at(p, q) + " (" + WildcardShapes.hex(pre, p, length)

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The 'pre' code of a function cut into units, in order: each wildcard site is one unit (the kernel
- * rewrites it in place, so it keeps its length), everything else is decoded instruction by
+ * rewrites it in place, so it keeps its length; overlapping sites are one unit), everything else is decoded instruction by
  * instruction. A lock prefix recorded as a 1-byte wildcard is a unit of its own and the instruction
  * after it decodes without it (the prefix does not change an instruction's length). Instructions
  * after the last one that is not padding (int3, nop) are the trailing padding: never executed, not
@@ -17,7 +17,7 @@ final class PreInstructions {
     final int[] start;
     /** The decoded instruction of each unit, null for a wildcard unit. */
     final Instruction[] instruction;
-    /** The wildcard of each unit, null for an instruction unit. */
+    /** The first wildcard of each unit, null for an instruction unit (a unit spans its overlapping wildcards). */
     final Wildcard[] wildcard;
     /** Number of units compared (the trailing padding excluded). */
     final int count;
@@ -57,10 +57,15 @@ final class PreInstructions {
             Wildcard w = nextWildcard < sortedWildcards.size() ? sortedWildcards.get(nextWildcard) : null;
             starts.add(p);
             if (w != null && w.offset() == p) {
+                // overlapping sites (a lock prefix inside an alternative…) make one unit
+                int end = w.end();
+                for (int i = nextWildcard + 1; i < sortedWildcards.size() && sortedWildcards.get(i).offset() < end; i++) {
+                    end = Math.max(end, sortedWildcards.get(i).end());
+                }
                 instructions.add(null);
                 wildcards.add(w);
                 lastNonPadding = starts.size() - 1;
-                p = w.end();
+                p = end;
                 continue;
             }
             if (w != null && w.offset() < p) {

@@ -218,4 +218,19 @@ class InstructionWalkTest {
         assertEquals(0x9, f.getFirstDifferenceOffset());
         assertTrue(f.getDetail().contains("the run bytes are no x86-64 instruction"), f.getDetail());
     }
+
+    @Test
+    void overlappingSitesAreOneUnitAndEachKeepsItsShape() throws Exception {
+        // an alternative whose original code is a locked increment: the lock prefix is a site of its own
+        CodeImage c = new CodeImage().bytes(0x48, 0x85, 0xff)
+                .wildcard(WildcardKind.SMP_LOCK, 1).wildcard(WildcardKind.ALTERNATIVE, 5).bytes(0xf0, 0xff, 0x07, 0x90, 0x90)
+                .bytes(0xc3);
+        byte[] run = {0x48, (byte) 0x85, (byte) 0xff, 0x3e, (byte) 0xff, 0x07, (byte) 0x90, (byte) 0x90, (byte) 0xc3};
+        assertEquals(Verdict.MATCH, match(c, run).getVerdict(), match(c, run).getReason());
+        run[3] = (byte) 0x90;
+        PreRunVerified v = match(c, run);
+        assertEquals(Verdict.MISMATCH, v.getVerdict(), v.getReason());
+        assertTrue(v.getReason().contains("lock site holds 90"), v.getReason());
+        assertEquals(InstructionWalk.lockStep(c.manifest("f"), run, BASE), InstructionWalk.walk(c.manifest("f"), run, BASE));
+    }
 }
