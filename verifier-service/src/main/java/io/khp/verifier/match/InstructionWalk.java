@@ -40,14 +40,7 @@ final class InstructionWalk {
     }
 
     static Outcome walk(FunctionManifest f, byte[] run, long base) {
-        PreInstructions units = f.instructions();
-        byte[] pre = f.pre();
-        List<Observation> observations = new ArrayList<>(f.relocations().size());
-        if (units.undecodableAt >= 0) {
-            return new Outcome(observations, new Problem(units.undecodableAt, units.undecodableAt,
-                    "cannot decode the 'pre' code at +" + hex(units.undecodableAt) + ": " + units.undecodableReason, true));
-        }
-        if (f.identicalCodeIsIdentityWalk() && run.length >= pre.length && f.sameOutsideFields(run)) {
+        if (f.identicalCodeIsIdentityWalk() && run.length >= f.length() && f.sameOutsideFields(run)) {
             return identity(f, run, base);
         }
         return lockStep(f, run, base);
