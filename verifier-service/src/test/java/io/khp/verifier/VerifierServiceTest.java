@@ -246,7 +246,7 @@ class VerifierServiceTest {
         PreRunVerified v = verdict(answer);
         assertEquals(Verdict.MISMATCH, v.getVerdict());
         assertEquals(13, v.getFunctions().get(0).getFirstDifferenceOffset());
-        assertTrue(v.getReason().startsWith("vmlinux:cmdline_proc_show: byte at +0xd differs"), v.getReason());
+        assertTrue(v.getReason().startsWith("vmlinux:cmdline_proc_show: instruction at +0xd differs"), v.getReason());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.khp.verifier.match;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -23,10 +24,15 @@ public final class FunctionManifest {
     private final byte[] pre;
     private final List<Relocation> relocations;
     private final List<Wildcard> wildcards;
-    /** Pairs [start, end) of byte ranges compared literally, in increasing order. */
-    private final int[] comparedRanges;
     private final int comparedBytes;
     private final int sectionRelocations;
+    /** Per byte: 0 compared, 1 relocation field, 2 wildcard. */
+    private final byte[] role;
+    private final PreInstructions instructions;
+    /** Pairs [start, end) of the byte ranges outside relocation fields and wildcards, in increasing order. */
+    private final int[] comparedRanges;
+    /** When the run code equals 'pre' outside fields, the walk maps every offset to itself. */
+    private final boolean identicalCodeIsIdentityWalk;
 
     public FunctionManifest(String objectName, String symbol, int sympos, String sourceFile, byte[] pre,
             List<Relocation> relocations, List<Wildcard> wildcards) throws InvalidManifestException {
@@ -102,6 +108,15 @@ public final class FunctionManifest {
             ranges.add(i);
             compared += i - start;
         }
+        PreInstructions decoded = PreInstructions.decode(pre, sortedWildcards);
+        for (int i = 0; i < sorted.size() && decoded.undecodableAt < 0; i++) {
+            Relocation r = sorted.get(i);
+            int unit = decoded.unitOf(r.offset());
+            if (unit >= 0 && decoded.wildcard[unit] == null && r.offset() + r.width() > decoded.start[unit + 1]) {
+                decoded = PreInstructions.undecodable(r.type() + " field at +" + hex(r.offset())
+                        + " crosses the end of the instruction at +" + hex(decoded.start[unit]), r.offset());
+            }
+        }
         this.objectName = objectName;
         this.symbol = symbol;
         this.sympos = sympos;
@@ -109,9 +124,12 @@ public final class FunctionManifest {
         this.pre = pre.clone();
         this.relocations = List.copyOf(kept);
         this.wildcards = List.copyOf(sortedWildcards);
-        this.comparedRanges = ranges.stream().mapToInt(Integer::intValue).toArray();
         this.comparedBytes = compared;
         this.sectionRelocations = unchecked;
+        this.role = role;
+        this.instructions = decoded;
+        this.comparedRanges = ranges.stream().mapToInt(Integer::intValue).toArray();
+        this.identicalCodeIsIdentityWalk = decoded.undecodableAt < 0 && !decoded.branchIntoPadding(role);
     }
 
     /** From the event contract. */
@@ -180,8 +198,27 @@ public final class FunctionManifest {
         return wildcards;
     }
 
-    int[] comparedRanges() {
-        return comparedRanges;
+    /** 0 when byte {@code offset} is compared literally, 1 in a relocation field, 2 in a wildcard. */
+    byte role(int offset) {
+        return role[offset];
+    }
+
+    /** True when {@code run} equals the 'pre' bytes outside relocation fields and wildcards. */
+    boolean sameOutsideFields(byte[] run) {
+        for (int i = 0; i < comparedRanges.length; i += 2) {
+            if (Arrays.mismatch(pre, comparedRanges[i], comparedRanges[i + 1], run, comparedRanges[i], comparedRanges[i + 1]) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean identicalCodeIsIdentityWalk() {
+        return identicalCodeIsIdentityWalk;
+    }
+
+    PreInstructions instructions() {
+        return instructions;
     }
 
     /** Relocation fields to sections (string literals…): skipped, their targets are not in kallsyms. */
@@ -189,7 +226,7 @@ public final class FunctionManifest {
         return sectionRelocations;
     }
 
-    /** Bytes compared literally: outside relocation fields and wildcards. */
+    /** Bytes outside relocation fields and wildcards (compared literally unless a branch's displacement). */
     public int comparedBytes() {
         return comparedBytes;
     }

@@ -15,16 +15,19 @@ import io.khp.events.Verdict;
 /**
  * ksplice's run-pre check: is the code a host runs the code a patch was built against?
  * <p>
- * For each patched function every byte outside relocation fields and wildcard sites must equal the
- * 'pre' byte; each wildcard must hold a shape the kernel writes there ({@link WildcardShapes}); each
- * relocation field, decoded from the run bytes ({@link RelocationArithmetic}), must give an address
- * that kallsyms lists for the relocation's symbol. One symbol must resolve to one address across every
- * site of every function (local symbols per source file: two files' statics of one name are distinct),
- * and the candidate it resolves to gives its sympos (position among same-name symbols in kallsyms order,
- * 0 when the name is unique).
+ * For each patched function the 'pre' instructions and the run code are walked in lock step
+ * ({@link InstructionWalk}): instructions must be equal outside relocation fields, a branch may
+ * have the other displacement width (rel8/rel32) when it is the same branch to the same target,
+ * each wildcard must hold a shape the kernel writes there ({@link WildcardShapes}), and each
+ * relocation field, read at its run place ({@link RelocationArithmetic}), must give an address that
+ * kallsyms lists for the relocation's symbol. One symbol must resolve to one address across every
+ * site of every function (local symbols per source file: two files' statics of one name are
+ * distinct), and the candidate it resolves to gives its sympos (position among same-name symbols
+ * in kallsyms order, 0 when the name is unique). The rules are written out in the README.
  * <p>
  * Verdict of the patch: MISMATCH if any function mismatches, else UNSUPPORTED if any function could not
- * be checked (not found, too few bytes, capture refused), else MATCH. Pure: no I/O, no state.
+ * be checked (not found, too few bytes, undecodable 'pre' code, capture refused), else MATCH. Pure: no
+ * I/O, no state.
  */
 public final class RunPreMatcher {
 
@@ -34,7 +37,8 @@ public final class RunPreMatcher {
     private record Resolution(String symbol, long address, int sympos, String site) {
     }
 
-    private record Problem(int offset, String detail) {
+    /** At 'pre' offset {@code offset}, run offset {@code runOffset}. */
+    private record Problem(int offset, int runOffset, String detail) {
     }
 
     public PreRunVerified match(List<FunctionManifest> manifest, HostCapture capture) {
@@ -87,28 +91,24 @@ public final class RunPreMatcher {
             return v.setVerdict(Verdict.UNSUPPORTED).setDetail("captured " + run.length
                     + " bytes, the manifest has " + f.length()).build();
         }
-        Problem problem = firstByteDifference(f, run);
-        for (Wildcard w : f.wildcards()) {
-            if (problem != null && problem.offset() <= w.offset()) {
-                break;
-            }
-            String wrong = WildcardShapes.violation(w.kind(), run, w.offset(), w.length());
-            if (wrong != null) {
-                problem = new Problem(w.offset(), wrong);
-                break;
-            }
+        InstructionWalk.Outcome walk = InstructionWalk.walk(f, run, code.address());
+        Problem problem = walk.problem() == null ? null
+                : new Problem(walk.problem().preOffset(), walk.problem().runOffset(), walk.problem().detail());
+        if (walk.problem() != null && walk.problem().unsupported()) {
+            return v.setVerdict(Verdict.UNSUPPORTED).setDetail(walk.problem().detail()).build();
         }
         List<Resolution> pending = new ArrayList<>(f.relocations().size());
         List<String> keys = new ArrayList<>(f.relocations().size());
-        for (Relocation r : f.relocations()) {
+        for (InstructionWalk.Observation o : walk.observations()) {
+            Relocation r = o.relocation();
             if (problem != null && problem.offset() <= r.offset()) {
                 break;
             }
-            long target = RelocationArithmetic.target(r.type(), run, r.offset(), code.address(), r.addend());
+            long target = o.symbolAddress();
             long[] candidates = capture.candidatesOf(r.symbol());
             int index = indexOf(candidates, target);
             if (index < 0) {
-                problem = new Problem(r.offset(), describe(r) + " points at 0x" + Long.toHexString(target)
+                problem = new Problem(r.offset(), o.runOffset(), describe(r, o) + " points at 0x" + Long.toHexString(target)
                         + pointee(capture, target) + ", " + kallsyms(r.symbol(), candidates));
                 break;
             }
@@ -119,8 +119,8 @@ public final class RunPreMatcher {
                 earlier = find(pending, keys, key);
             }
             if (earlier != null && earlier.address() != target) {
-                problem = new Problem(r.offset(), describe(r) + " resolves " + r.symbol() + " to 0x" + Long.toHexString(target)
-                        + position(sympos) + " but " + earlier.site() + " resolves it to 0x"
+                problem = new Problem(r.offset(), o.runOffset(), describe(r, o) + " resolves " + r.symbol() + " to 0x"
+                        + Long.toHexString(target) + position(sympos) + " but " + earlier.site() + " resolves it to 0x"
                         + Long.toHexString(earlier.address()) + position(earlier.sympos()));
                 break;
             }
@@ -131,11 +131,11 @@ public final class RunPreMatcher {
         }
         if (problem != null) {
             int from = problem.offset();
-            int to = Math.min(f.length(), from + SHOWN_BYTES);
+            int runFrom = Math.min(problem.runOffset(), run.length);
             return v.setVerdict(Verdict.MISMATCH)
                     .setFirstDifferenceOffset(from)
-                    .setExpected(ByteBuffer.wrap(Arrays.copyOfRange(f.pre(), from, to)))
-                    .setFound(ByteBuffer.wrap(Arrays.copyOfRange(run, from, to)))
+                    .setExpected(ByteBuffer.wrap(Arrays.copyOfRange(f.pre(), from, Math.min(f.length(), from + SHOWN_BYTES))))
+                    .setFound(ByteBuffer.wrap(Arrays.copyOfRange(run, runFrom, Math.min(run.length, runFrom + SHOWN_BYTES))))
                     .setDetail(problem.detail())
                     .build();
         }
@@ -149,20 +149,6 @@ public final class RunPreMatcher {
         for (int i = 0; i < keys.size(); i++) {
             if (keys.get(i).equals(key)) {
                 return pending.get(i);
-            }
-        }
-        return null;
-    }
-
-    private static Problem firstByteDifference(FunctionManifest f, byte[] run) {
-        byte[] pre = f.pre();
-        int[] ranges = f.comparedRanges();
-        for (int i = 0; i < ranges.length; i += 2) {
-            int at = Arrays.mismatch(pre, ranges[i], ranges[i + 1], run, ranges[i], ranges[i + 1]);
-            if (at >= 0) {
-                int offset = ranges[i] + at;
-                return new Problem(offset, String.format("byte at +0x%x differs: expected %02x, found %02x",
-                        offset, pre[offset] & 0xff, run[offset] & 0xff));
             }
         }
         return null;
@@ -185,8 +171,9 @@ public final class RunPreMatcher {
         return -1;
     }
 
-    private static String describe(Relocation r) {
-        return String.format("%s field at +0x%x (%s%+d)", r.type(), r.offset(), r.symbol(), r.addend());
+    private static String describe(Relocation r, InstructionWalk.Observation o) {
+        return String.format("%s field at +0x%x%s (%s%+d)", r.type(), r.offset(),
+                o.runOffset() == r.offset() ? "" : String.format(" (run +0x%x)", o.runOffset()), r.symbol(), r.addend());
     }
 
     private static String pointee(HostCapture capture, long target) {

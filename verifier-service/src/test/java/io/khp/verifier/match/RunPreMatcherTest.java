@@ -128,7 +128,7 @@ class RunPreMatcherTest {
     }
 
     @Test
-    void aChangedInstructionByteIsAMismatchAtItsOffset() throws Exception {
+    void aChangedInstructionIsAMismatchAtItsOffset() throws Exception {
         CodeImage c = realistic();
         byte[] run = booted(c);
         int at = c.pre().length - 9; // the xor %eax,%eax: make it xor %ecx,%ecx
@@ -137,10 +137,11 @@ class RunPreMatcherTest {
         PreRunVerified v = matcher.match(List.of(c.manifest("demo_show")), capture(run, kallsyms()));
         assertEquals(Verdict.MISMATCH, v.getVerdict());
         FunctionVerdict f = v.getFunctions().get(0);
-        assertEquals(at + 1, f.getFirstDifferenceOffset());
-        assertEquals(0xc0, bytes(f.getExpected())[0] & 0xff);
-        assertEquals(0xc9, bytes(f.getFound())[0] & 0xff);
-        assertTrue(f.getDetail().contains("expected c0, found c9"), f.getDetail());
+        assertEquals(at, f.getFirstDifferenceOffset());
+        assertEquals(0xc0, bytes(f.getExpected())[1] & 0xff);
+        assertEquals(0xc9, bytes(f.getFound())[1] & 0xff);
+        assertTrue(f.getDetail().startsWith("instruction at +0x" + Integer.toHexString(at) + " differs: expected 31 c0, found 31 c9"),
+                f.getDetail());
         assertTrue(v.getReason().startsWith("vmlinux:demo_show: "), v.getReason());
     }
 
