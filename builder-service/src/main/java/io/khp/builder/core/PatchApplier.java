@@ -279,7 +279,8 @@ public final class PatchApplier {
             int changeEnd = Math.min(Math.max(changeStart, l.where - 1 + l.shape.pattern.size() - l.shape.suffix), source.size());
             out.addAll(source.subList(cursor, changeStart));
             List<String> replacement = l.shape.replacement;
-            out.addAll(replacement.subList(l.shape.prefix, replacement.size() - l.shape.suffix));
+            // a hunk of context only counts all its lines as leading and as trailing context
+            out.addAll(replacement.subList(l.shape.prefix, Math.max(l.shape.prefix, replacement.size() - l.shape.suffix)));
             cursor = changeEnd;
         }
         out.addAll(source.subList(cursor, source.size()));

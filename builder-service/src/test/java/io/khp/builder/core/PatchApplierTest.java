@@ -365,4 +365,11 @@ class PatchApplierTest {
         assertEquals("hunk 3 with fuzz 1", new PatchApplier.Placement(3, 9, 0, 1).describe());
         assertEquals("hunk 1 at its line", new PatchApplier.Placement(1, 9, 0, 0).describe());
     }
+
+    @Test
+    void aHunkOfContextOnlyChangesNothing() throws Exception {
+        PatchApplier.Result r = PatchApplier.apply(numbered(5), patch("--- a/x.c\n+++ b/x.c\n@@ -2,2 +2,2 @@\n l2\n l3\n"));
+        assertEquals(new PatchApplier.Placement(1, 2, 0, 0), only(r));
+        assertEquals(numbered(5), r.text());
+    }
 }
