@@ -34,7 +34,7 @@ public final class BuildCache {
     }
 
     public static String key(LivepatchBuilder.Request request, String moduleName) {
-        return ArtifactSignature.sha256Hex(String.join("\u001f", "v1",
+        return ArtifactSignature.sha256Hex(String.join("\u001f", "v2",
                 ArtifactSignature.sha256Hex(request.diff().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 request.release(), request.flavour(), moduleName, Boolean.toString(request.atomicReplace()),
                 request.description() == null ? "" : request.description()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -50,7 +50,7 @@ public final class BuildCache {
             PatchBuilt b = new SpecificDatumReader<>(PatchBuilt.class)
                     .read(null, DecoderFactory.get().binaryDecoder(Files.readAllBytes(dir.resolve("built.avro")), null));
             return Optional.of(new LivepatchBuilder.Built(b.getModuleName(), module, b.getFunctions(), b.getNewFunctions(),
-                    b.getTarget(), b.getToolchain(), b.getDiffSha256()));
+                    b.getTarget(), b.getToolchain(), b.getDiffSha256(), b.getAppliedHunks()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // an unreadable entry is rebuilt
         }
@@ -70,6 +70,7 @@ public final class BuildCache {
                 .setDiffSha256(built.diffSha256())
                 .setFunctions(built.functions())
                 .setNewFunctions(built.newFunctions())
+                .setAppliedHunks(built.appliedHunks())
                 .build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);

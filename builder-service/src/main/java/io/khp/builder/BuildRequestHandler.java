@@ -91,6 +91,7 @@ public final class BuildRequestHandler {
                     .setDiffSha256(built.diffSha256())
                     .setFunctions(built.functions())
                     .setNewFunctions(built.newFunctions())
+                    .setAppliedHunks(built.appliedHunks())
                     .build();
             publisher.event(key, events.answering(event).setEventId(Events.deterministicId(event.getEventId(), "outcome"))
                     .setPayload(patchBuilt).build());

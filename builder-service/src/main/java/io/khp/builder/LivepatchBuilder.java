@@ -19,6 +19,7 @@ import io.khp.builder.adapters.ObjectDiffTool;
 import io.khp.builder.adapters.ProcessRunner;
 import io.khp.builder.adapters.ScratchTree;
 import io.khp.builder.adapters.TargetSymbols;
+import io.khp.builder.core.AppliedHunks;
 import io.khp.builder.core.BuildPlanner;
 import io.khp.builder.core.BuildRefusal;
 import io.khp.builder.core.LivepatchGlue;
@@ -30,6 +31,7 @@ import io.khp.builder.core.ReasonCodes;
 import io.khp.builder.core.SymposResolver;
 import io.khp.builder.core.UnifiedDiff;
 import io.khp.bus.ArtifactSignature;
+import io.khp.events.AppliedHunk;
 import io.khp.events.BuildStage;
 import io.khp.events.KernelIdentity;
 import io.khp.events.PatchedFunction;
@@ -49,7 +51,7 @@ public final class LivepatchBuilder {
 
     /** An unsigned module and everything PatchBuilt says about it. */
     public record Built(String moduleName, byte[] module, List<PatchedFunction> functions, List<String> newFunctions,
-            KernelIdentity target, Toolchain toolchain, String diffSha256) {
+            KernelIdentity target, Toolchain toolchain, String diffSha256, List<AppliedHunk> appliedHunks) {
     }
 
     /** Told when each stage starts and finishes. */
@@ -122,6 +124,7 @@ public final class LivepatchBuilder {
         stage.start(BuildStage.APPLY_PATCH, null);
         try (ScratchTree scratch = ScratchTree.of(tree, work)) {
             Map<BuildPlanner.CompileUnit, String> patched = new LinkedHashMap<>();
+            List<AppliedHunk> hunks = new ArrayList<>();
             for (BuildPlanner.CompileUnit unit : units) {
                 if (!scratch.exists(unit.sourcePath())) {
                     throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.APPLY_PATCH, ReasonCodes.FILE_NOT_IN_TREE,
@@ -130,14 +133,19 @@ public final class LivepatchBuilder {
                 }
                 PatchApplier.Result r = PatchApplier.apply(scratch.read(unit.sourcePath()), unit.patch());
                 if (!r.applied()) {
+                    PatchApplier.Refusal refused = r.refusal();
                     throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.APPLY_PATCH, ReasonCodes.PATCH_DOES_NOT_APPLY,
-                            "hunk " + r.failedHunk().header() + " of " + unit.sourcePath() + " does not apply to the "
-                                    + flavour.version() + " source")
-                            .withFile(unit.sourcePath(), utf8(r.failedHunk().header() + "\n" + String.join("\n", r.failedHunk().lines()))));
+                            utf8(unit.sourcePath() + ": hunk " + refused.hunk() + " (" + refused.text().header()
+                                    + ") does not apply to the " + flavour.version() + " source: " + refused.reason()))
+                            .withFile(unit.sourcePath(), utf8(refused.text().header() + "\n" + String.join("\n", refused.text().lines()))));
                 }
                 patched.put(unit, r.text());
+                for (PatchApplier.Placement p : r.placements()) {
+                    hunks.add(AppliedHunk.newBuilder().setFile(unit.sourcePath()).setHunk(p.hunk()).setLine(p.line())
+                            .setOffset(p.offset()).setFuzz(p.fuzz()).build());
+                }
             }
-            stage.finish(units.size() + " file(s) patched");
+            stage.finish(AppliedHunks.summary(units.size(), hunks));
 
             stage.start(BuildStage.COMPILE, null);
             Path preDir = Files.createDirectories(work.resolve("pre"));
@@ -229,7 +237,7 @@ public final class LivepatchBuilder {
             Toolchain toolchain = Toolchain.newBuilder().setCompiler(Kbuild.compilerVersion())
                     .setBinutils(Kbuild.binutilsVersion().orElse(null)).setKbuildFlags("KCFLAGS=" + Kbuild.KCFLAGS).build();
             return new Built(moduleName, module, functions, Manifest.newFunctions(reports), target, toolchain,
-                    ArtifactSignature.sha256Hex(request.diff().getBytes(StandardCharsets.UTF_8)));
+                    ArtifactSignature.sha256Hex(request.diff().getBytes(StandardCharsets.UTF_8)), List.copyOf(hunks));
         }
     }
 

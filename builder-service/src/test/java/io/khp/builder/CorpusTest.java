@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.khp.builder.adapters.KernelPackages;
 import io.khp.builder.adapters.KhpHome;
+import io.khp.builder.core.AppliedHunks;
 import io.khp.builder.core.BuildRefusal;
 import io.khp.bus.SigningKeys;
 
@@ -104,6 +105,11 @@ class CorpusTest {
         List<String> newFunctions = new ArrayList<>();
         c.path("newFunctions").forEach(f -> newFunctions.add(f.asText()));
         assertEquals(newFunctions, built.newFunctions());
+        if (c.has("appliedHunks")) {
+            List<String> placements = new ArrayList<>();
+            c.get("appliedHunks").forEach(h -> placements.add(h.asText()));
+            assertEquals(placements, built.appliedHunks().stream().map(AppliedHunks::describe).toList());
+        }
 
         String check = c.get("check").asText();
         String before = guest.exec(check);

@@ -18,6 +18,7 @@ import io.khp.bus.KhpEventSerde;
 import io.khp.bus.Topics;
 import io.khp.events.BuildFailed;
 import io.khp.events.BuildProgress;
+import io.khp.events.BuildStage;
 import io.khp.events.BuildRequested;
 import io.khp.events.KhpEvent;
 import io.khp.events.PatchBuilt;
@@ -94,11 +95,12 @@ final class BuildCommand implements Callable<Integer> {
                 }
                 Object p = event.getPayload();
                 if (p instanceof BuildProgress progress && !json) {
-                    System.out.printf("  %-13s %s%n", progress.getStage(),
-                            progress.getFinished() ? "done in " + progress.getElapsedMs() + " ms" : "…");
+                    System.out.printf("  %-13s %s%n", progress.getStage(), progress.getFinished() ? "done in " + progress.getElapsedMs()
+                            + " ms" + (progress.getStage() == BuildStage.APPLY_PATCH && progress.getDetail() != null
+                                    ? " (" + progress.getDetail() + ")" : "") : "…");
                 } else if (p instanceof PatchBuilt built) {
                     print(patchId, "built", built.getModuleName() + ", " + built.getFunctions().size() + " function(s), sha256 "
-                            + built.getArtifact().getSha256());
+                            + built.getArtifact().getSha256() + "; " + HunkPlacements.describe(built.getAppliedHunks()));
                     return Optional.of(0);
                 } else if (p instanceof BuildFailed failed) {
                     print(patchId, "failed", failed.getStage() + " " + failed.getReasonCode() + ": " + failed.getReason()

@@ -28,8 +28,17 @@ public record UnifiedDiff(List<FilePatch> files) {
         }
     }
 
-    /** One hunk: its header line and its lines, each starting with ' ', '-' or '+'. */
-    public record Hunk(String header, int oldStart, int oldCount, int newStart, int newCount, List<String> lines) {
+    /**
+     * One hunk: its header line and its lines, each starting with ' ', '-' or '+' and without
+     * line terminator. {@code oldMissingNewline} / {@code newMissingNewline}: the last line of
+     * that side ends the file without a newline ("\\ No newline at end of file" followed it).
+     */
+    public record Hunk(String header, int oldStart, int oldCount, int newStart, int newCount, List<String> lines,
+            boolean oldMissingNewline, boolean newMissingNewline) {
+
+        public Hunk(String header, int oldStart, int oldCount, int newStart, int newCount, List<String> lines) {
+            this(header, oldStart, oldCount, newStart, newCount, lines, false, false);
+        }
 
         public List<String> oldLines() {
             return lines.stream().filter(l -> !l.startsWith("+")).map(l -> l.substring(1)).toList();
@@ -37,6 +46,24 @@ public record UnifiedDiff(List<FilePatch> files) {
 
         public List<String> newLines() {
             return lines.stream().filter(l -> !l.startsWith("-")).map(l -> l.substring(1)).toList();
+        }
+
+        /** Context lines before the first removed or added line. */
+        public int prefixContext() {
+            int n = 0;
+            while (n < lines.size() && lines.get(n).startsWith(" ")) {
+                n++;
+            }
+            return n;
+        }
+
+        /** Context lines after the last removed or added line. */
+        public int suffixContext() {
+            int n = 0;
+            while (n < lines.size() && lines.get(lines.size() - 1 - n).startsWith(" ")) {
+                n++;
+            }
+            return n;
         }
     }
 
@@ -47,10 +74,15 @@ public record UnifiedDiff(List<FilePatch> files) {
         }
     }
 
-    private static final Pattern HUNK = Pattern.compile("^@@ -(\\d+)(?:,(\\d+))? \\+(\\d+)(?:,(\\d+))? @@.*$");
+    private static final Pattern HUNK = Pattern.compile("^@@ -(\\d+)(?:,(\\d+))? \\+(\\d+)(?:,(\\d+))? @@(.*)$");
 
+    /**
+     * Parses the diff. Line endings are GNU patch's: a file whose {@code ---}/{@code +++} header
+     * lines end in CRLF has a trailing CR stripped from every line of its hunks; otherwise a CR
+     * belongs to the line's text and must match the source's.
+     */
     public static UnifiedDiff parse(String text) throws MalformedDiffException {
-        String[] lines = text.replace("\r\n", "\n").split("\n", -1);
+        String[] lines = text.split("\n", -1);
         List<FilePatch> files = new ArrayList<>();
         int i = 0;
         while (i < lines.length) {
@@ -58,38 +90,41 @@ public record UnifiedDiff(List<FilePatch> files) {
                 i++;
                 continue;
             }
-            String oldPath = path(lines[i].substring(4), "a/");
-            String newPath = path(lines[i + 1].substring(4), "b/");
+            boolean stripCr = lines[i].endsWith("\r") || lines[i + 1].endsWith("\r");
+            String oldPath = path(withoutCr(lines[i]).substring(4), "a/");
+            String newPath = path(withoutCr(lines[i + 1]).substring(4), "b/");
             i += 2;
             List<Hunk> hunks = new ArrayList<>();
             while (i < lines.length && lines[i].startsWith("@@")) {
-                Matcher m = HUNK.matcher(lines[i]);
+                String header = withoutCr(lines[i]);
+                Matcher m = HUNK.matcher(header);
                 if (!m.matches()) {
-                    throw new MalformedDiffException("line " + (i + 1) + ": malformed hunk header: " + lines[i]);
+                    throw new MalformedDiffException("line " + (i + 1) + ": malformed hunk header: " + header);
                 }
-                int oldStart = Integer.parseInt(m.group(1));
-                int oldCount = m.group(2) == null ? 1 : Integer.parseInt(m.group(2));
-                int newStart = Integer.parseInt(m.group(3));
-                int newCount = m.group(4) == null ? 1 : Integer.parseInt(m.group(4));
-                String header = lines[i];
+                int oldStart = number(m.group(1), i, header);
+                int oldCount = m.group(2) == null ? 1 : number(m.group(2), i, header);
+                int newStart = number(m.group(3), i, header);
+                int newCount = m.group(4) == null ? 1 : number(m.group(4), i, header);
                 i++;
                 List<String> body = new ArrayList<>();
                 int seenOld = 0;
                 int seenNew = 0;
+                int oldWithoutNewline = -1; // index in body of the line the marker follows, per side
+                int newWithoutNewline = -1;
                 while (seenOld < oldCount || seenNew < newCount) {
                     if (i >= lines.length) {
                         throw new MalformedDiffException("hunk '" + header + "' of " + (newPath != null ? newPath : oldPath)
                                 + " ends early: expected " + oldCount + " old and " + newCount + " new lines");
                     }
-                    String l = lines[i];
-                    if (l.startsWith("\\")) { // "\ No newline at end of file"
-                        i++;
-                        continue;
-                    }
-                    if (l.isEmpty()) {
-                        l = " "; // some mailers strip the space of empty context lines
+                    String l = stripCr ? withoutCr(lines[i]) : lines[i];
+                    if (l.isEmpty() || l.equals("\r")) {
+                        l = " " + l; // some mailers strip the space of empty context lines
                     }
                     char c = l.charAt(0);
+                    if (c == '\\') {
+                        throw new MalformedDiffException("line " + (i + 1) + ": '" + withoutCr(l)
+                                + "' in the middle of hunk '" + header + "': only the last line of a side can lack its newline");
+                    }
                     if (c == ' ') {
                         seenOld++;
                         seenNew++;
@@ -102,15 +137,22 @@ public record UnifiedDiff(List<FilePatch> files) {
                     }
                     body.add(l);
                     i++;
+                    if (i < lines.length && lines[i].startsWith("\\")) { // "\ No newline at end of file"
+                        oldWithoutNewline = c != '+' ? body.size() - 1 : oldWithoutNewline;
+                        newWithoutNewline = c != '-' ? body.size() - 1 : newWithoutNewline;
+                        i++;
+                    }
                 }
                 if (seenOld != oldCount || seenNew != newCount) {
                     throw new MalformedDiffException("hunk '" + header + "' has " + seenOld + " old and " + seenNew
                             + " new lines, its header says " + oldCount + " and " + newCount);
                 }
-                while (i < lines.length && lines[i].startsWith("\\")) {
-                    i++;
+                if (!lastOfSide(body, oldWithoutNewline, '+') || !lastOfSide(body, newWithoutNewline, '-')) {
+                    throw new MalformedDiffException("hunk '" + header + "' of " + (newPath != null ? newPath : oldPath)
+                            + ": '\\ No newline at end of file' follows a line that is not the last of its side");
                 }
-                hunks.add(new Hunk(header, oldStart, oldCount, newStart, newCount, List.copyOf(body)));
+                hunks.add(new Hunk(header, oldStart, oldCount, newStart, newCount, List.copyOf(body),
+                        oldWithoutNewline >= 0, newWithoutNewline >= 0));
             }
             if (oldPath == null && newPath == null) {
                 throw new MalformedDiffException("a file header names /dev/null on both sides");
@@ -121,6 +163,28 @@ public record UnifiedDiff(List<FilePatch> files) {
             throw new MalformedDiffException("no file header ('--- a/…' / '+++ b/…') found: not a unified diff");
         }
         return new UnifiedDiff(List.copyOf(files));
+    }
+
+    private static String withoutCr(String line) {
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    private static int number(String digits, int line, String header) throws MalformedDiffException {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new MalformedDiffException("line " + (line + 1) + ": line number out of range in hunk header: " + header);
+        }
+    }
+
+    /** Whether no line of the marked line's side follows it (lines of {@code otherSide} may). */
+    private static boolean lastOfSide(List<String> body, int marked, char otherSide) {
+        for (int k = marked + 1; marked >= 0 && k < body.size(); k++) {
+            if (body.get(k).charAt(0) != otherSide) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String path(String field, String prefix) throws MalformedDiffException {

@@ -88,4 +88,56 @@ class UnifiedDiffTest {
         UnifiedDiff d = UnifiedDiff.parse("--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n");
         assertEquals(List.of("-a", "+b"), d.files().get(0).hunks().get(0).lines());
     }
+
+    @Test
+    void kpatchStyleHeadersAndHunkHeaderText() throws Exception {
+        UnifiedDiff d = UnifiedDiff.parse("""
+                Some description of the change.
+
+                diff -Nupr src.orig/fs/proc/array.c src/fs/proc/array.c
+                --- src.orig/fs/proc/array.c\t2023-01-11 10:00:00.000000000 +0000
+                +++ src/fs/proc/array.c\t2023-01-11 10:00:01.000000000 +0000
+                @@ -337,2 +337,4 @@ static inline void task_seccomp(struct seq_file *m, struct task_struct *p)
+                 \tseq_put_decimal_ull(m, "NoNewPrivs:\\t", task_no_new_privs(p));
+                +\tseq_puts(m, "kpatch\\n");
+                +
+                 #ifdef CONFIG_SECCOMP
+                """);
+        UnifiedDiff.FilePatch f = d.files().get(0);
+        assertEquals("fs/proc/array.c", f.oldPath());
+        assertEquals("fs/proc/array.c", f.newPath());
+        UnifiedDiff.Hunk h = f.hunks().get(0);
+        assertEquals("@@ -337,2 +337,4 @@ static inline void task_seccomp(struct seq_file *m, struct task_struct *p)", h.header());
+        assertEquals(337, h.oldStart());
+        assertEquals(1, h.prefixContext());
+        assertEquals(1, h.suffixContext());
+    }
+
+    @Test
+    void noNewlineMarkersMarkTheirSide() throws Exception {
+        UnifiedDiff.Hunk removed = UnifiedDiff.parse("--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n")
+                .files().get(0).hunks().get(0);
+        UnifiedDiff.Hunk context = UnifiedDiff.parse("--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@\n-a\n+A\n b\n\\ No newline at end of file\n")
+                .files().get(0).hunks().get(0);
+        assertTrue(removed.oldMissingNewline());
+        assertEquals(false, removed.newMissingNewline());
+        assertTrue(context.oldMissingNewline());
+        assertTrue(context.newMissingNewline());
+    }
+
+    @Test
+    void aNoNewlineMarkerBeforeMoreLinesOfItsSideIsRefused() {
+        assertThrows(UnifiedDiff.MalformedDiffException.class, () -> UnifiedDiff.parse(
+                "--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@\n-a\n\\ No newline at end of file\n-b\n+A\n+B\n"));
+    }
+
+    @Test
+    void carriageReturnsAreStrippedOnlyUnderACrlfFileHeader() throws Exception {
+        UnifiedDiff crlf = UnifiedDiff.parse("--- a/x.c\r\n+++ b/x.c\r\n@@ -1 +1 @@ f()\r\n-a\r\n+b\r\n");
+        UnifiedDiff lf = UnifiedDiff.parse("--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\r\n-a\r\n+b\r\n");
+        assertEquals("x.c", crlf.files().get(0).path());
+        assertEquals("@@ -1 +1 @@ f()", crlf.files().get(0).hunks().get(0).header());
+        assertEquals(List.of("-a", "+b"), crlf.files().get(0).hunks().get(0).lines());
+        assertEquals(List.of("-a\r", "+b\r"), lf.files().get(0).hunks().get(0).lines());
+    }
 }
