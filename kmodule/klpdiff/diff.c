@@ -668,6 +668,32 @@ bool symvers_has(const struct symvers *sv, const char *name)
 	return sv->n && bsearch(&name, sv->names, sv->n, sizeof(char *), cmp_str);
 }
 
+/* A list of names, one per line ('#' starts a comment line). */
+int load_names(struct symvers *sv, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+
+	if (!f) {
+		warn("%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, " \t\n");
+
+		if (!name || name[0] == '#')
+			continue;
+		sv->names = realloc(sv->names, (sv->n + 1) * sizeof(char *));
+		if (!sv->names)
+			err(2, "realloc");
+		sv->names[sv->n++] = xstrdup(name);
+	}
+	fclose(f);
+	if (sv->n)
+		qsort(sv->names, sv->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
 int load_sympos(struct context *ctx, const char *path)
 {
 	FILE *f = fopen(path, "r");

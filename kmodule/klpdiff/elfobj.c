@@ -205,6 +205,36 @@ bool is_pcrel(uint32_t type)
 	       type == R_X86_64_REX_GOTPCRELX;
 }
 
+/*
+ * Does relocation @r take the address of its target (as opposed to being the operand of a
+ * call or jump)? x86-64 kernel code (-mcmodel=kernel) forms addresses with R_X86_64_32S
+ * (mov $f, %reg), R_X86_64_32/64 (data, tables) and R_X86_64_PC32 of `lea f(%rip)`; calls and
+ * jumps are PLT32 (or PC32 with older assemblers) after the opcode e8/e9 or 0f 80..8f.
+ */
+bool takes_address(const struct rela *r)
+{
+	const unsigned char *code = r->sec ? r->sec->data : NULL;
+	uint64_t off = r->offset;
+
+	switch (r->type) {
+	case R_X86_64_64:
+	case R_X86_64_32:
+	case R_X86_64_32S:
+		return true;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+		if (!is_text_section(r->sec) || !code)
+			return r->type == R_X86_64_PC32;
+		if (off >= 1 && (code[off - 1] == 0xe8 || code[off - 1] == 0xe9))
+			return false;
+		if (off >= 2 && code[off - 2] == 0x0f && (code[off - 1] & 0xf0) == 0x80)
+			return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
 const char *rela_type_name(uint32_t type)
 {
 	switch (type) {

@@ -101,16 +101,18 @@ struct context {
 	const char *objname;
 	const char *source_file;
 	struct symvers symvers;
+	struct symvers patch_syms;	/* defined by other parts of the livepatch */
 	struct sympos *sympos;
 	size_t nsympos;
 	struct issue *issues;
 	size_t nissues;
-	unsigned long klp_relocs, exported_relocs;
+	unsigned long klp_relocs, exported_relocs, patch_relocs;
 };
 
 /* elfobj.c */
 struct object *object_open(const char *path);
 bool is_pcrel(uint32_t type);
+bool takes_address(const struct rela *r);
 const char *rela_type_name(uint32_t type);
 struct symbol *covering_symbol(struct section *sec, int64_t off);
 struct symbol *resolve_target(const struct rela *r, int64_t *addend);
@@ -133,12 +135,14 @@ void add_issue(struct context *ctx, const char *reason, const char *symbol,
 unsigned long sympos_of(const struct context *ctx, const char *name);
 bool symvers_has(const struct symvers *sv, const char *name);
 int load_symvers(struct symvers *sv, const char *path);
+int load_names(struct symvers *sv, const char *path);
 int load_sympos(struct context *ctx, const char *path);
 bool fentry_offset(struct symbol *func, uint64_t *off);
 char *new_name(const struct symbol *sym);
 
 /* output.c */
 void set_linkable(bool on);
+bool is_new_global_object(const struct symbol *y);
 void plan_output(struct context *ctx);
 void count_relocations(struct context *ctx);
 int write_output(struct context *ctx, const char *path);

@@ -17,7 +17,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: klpdiff --pre PRE.o --post POST.o --object OBJNAME --symvers MODULE.SYMVERS\n"
 		"               --out OUT.o --report REPORT.json [--sympos FILE] [--source-file PATH]\n"
-		"               [--linkable]\n"
+		"               [--patch-symbols FILE] [--linkable]\n"
 		"       klpdiff --finalize MODULE.ko\n"
 		"exit: 0 written, 3 refused, 4 nothing changed, 2 usage or I/O error\n");
 	exit(2);
@@ -34,13 +34,14 @@ int main(int argc, char **argv)
 		{ "report", required_argument, NULL, 'r' },
 		{ "sympos", required_argument, NULL, 'p' },
 		{ "source-file", required_argument, NULL, 'f' },
+		{ "patch-symbols", required_argument, NULL, 'P' },
 		{ "linkable", no_argument, NULL, 'l' },
 		{ "finalize", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pre = NULL, *post = NULL, *symvers = NULL, *out = NULL, *report = NULL;
-	const char *sympos = NULL, *finalize = NULL;
+	const char *sympos = NULL, *finalize = NULL, *patch_syms = NULL;
 	struct context ctx = { 0 };
 	size_t i, changed = 0;
 	int c;
@@ -70,6 +71,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			ctx.source_file = optarg;
+			break;
+		case 'P':
+			patch_syms = optarg;
 			break;
 		case 'l':
 			set_linkable(true);
@@ -104,6 +108,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (sympos && load_sympos(&ctx, sympos))
 		return 2;
+	if (patch_syms && load_names(&ctx.patch_syms, patch_syms))
+		return 2;
 
 	correlate(&ctx);
 	compare(&ctx);
@@ -112,6 +118,8 @@ int main(int argc, char **argv)
 		struct symbol *y = &ctx.post->syms[i];
 
 		if (y->type == STT_FUNC && y->sec && (y->status == ST_CHANGED || y->status == ST_NEW))
+			changed++;
+		else if (is_new_global_object(y))
 			changed++;
 	}
 	if (!ctx.nissues && changed) {

@@ -39,6 +39,7 @@ struct osym {
 	unsigned char bind, type;
 	int osec;		/* -1: undefined or livepatch */
 	bool klp;
+	bool patch;		/* defined by another part of the livepatch */
 	char *klp_obj;
 	uint64_t value, size;
 	size_t idx;		/* final symbol index */
@@ -171,21 +172,28 @@ static void include_section(struct section *s)
 	work[nwork++] = s;
 }
 
-/* An external reference, to the symbol named @name in the target kernel. */
+/*
+ * An external reference, to the symbol named @name: defined by another part of the livepatch
+ * (a new symbol of another file: linked inside the module), or of the target kernel.
+ */
 static size_t external(struct context *ctx, const char *name, bool defined_in_pre,
 		       bool local, bool *klp)
 {
 	bool exported = symvers_has(&ctx->symvers, name);
+	bool in_patch = !defined_in_pre && symvers_has(&ctx->patch_syms, name);
 	const char *owner = defined_in_pre ? ctx->objname : "vmlinux";
 	char *klpname;
 	size_t i;
 
-	*klp = !(exported && !local && (!defined_in_pre || !strcmp(ctx->objname, "vmlinux")));
+	*klp = !in_patch &&
+	       !(exported && !local && (!defined_in_pre || !strcmp(ctx->objname, "vmlinux")));
 	if (!*klp) {
 		for (i = 0; i < nosyms; i++)
 			if (osyms[i].osec < 0 && !osyms[i].klp && !strcmp(osyms[i].name, name))
 				return i;
-		return add_osym(name, STB_GLOBAL, STT_NOTYPE, -1, 0, 0);
+		i = add_osym(name, STB_GLOBAL, STT_NOTYPE, -1, 0, 0);
+		osyms[i].patch = in_patch;
+		return i;
 	}
 	klpname = xasprintf(".klp.sym.%s.%s,%lu", owner, name, sympos_of(ctx, name));
 	for (i = 0; i < nosyms; i++)
@@ -281,6 +289,31 @@ static bool map_rela(struct context *ctx, struct section *from, const struct rel
 	return true;
 }
 
+/*
+ * The address of a changed function, taken by included code or data (stored, compared,
+ * printed, registered as a callback), is the ORIGINAL function's: the running kernel holds
+ * that address already (ops tables, registrations), the livepatch redirects calls through it,
+ * and it stays valid after the livepatch is removed. Calls and jumps go to the new copy.
+ * Returns false when @r is not such a reference.
+ */
+static bool original_function_address(struct context *ctx, const struct rela *r, size_t *sym,
+				      int64_t *addend, bool *klp)
+{
+	int64_t a;
+	struct symbol *t = resolve_target(r, &a);
+	struct symbol *pre = t->twin;
+
+	if (t->type != STT_FUNC || t->status != ST_CHANGED || !pre || t->parent ||
+	    !takes_address(r))
+		return false;
+	/* the function's entry: `lea f(%rip)` has addend -4, absolute forms 0 */
+	if (a != (r->type == R_X86_64_PC32 || r->type == R_X86_64_PLT32 ? -4 : 0))
+		return false;
+	*sym = external(ctx, pre->name, true, pre->bind == STB_LOCAL, klp);
+	*addend = a;
+	return true;
+}
+
 static void process_work(struct context *ctx)
 {
 	for (; nworked < nwork; nworked++) {
@@ -292,7 +325,8 @@ static void process_work(struct context *ctx)
 			int64_t addend;
 			bool klp;
 
-			if (!map_rela(ctx, s, &s->relas[i], &sym, &addend, &klp))
+			if (!original_function_address(ctx, &s->relas[i], &sym, &addend, &klp) &&
+			    !map_rela(ctx, s, &s->relas[i], &sym, &addend, &klp))
 				continue;
 			/* copied into the code at load, before module klp relocations are applied */
 			if (klp && !strcmp(s->name, ".altinstr_replacement") &&
@@ -433,6 +467,16 @@ static void check_unknown_sections(struct context *ctx)
 	}
 }
 
+/*
+ * A global data object only in POST.o: included even when this file does not use it, since
+ * another part of the livepatch may (see --patch-symbols).
+ */
+bool is_new_global_object(const struct symbol *y)
+{
+	return y->type == STT_OBJECT && y->sec && !y->twin && y->bind != STB_LOCAL &&
+	       is_data_section(y->sec) && !is_init_section(y->sec);
+}
+
 /* Selects the content of OUT.o; issues are recorded in @ctx. */
 void plan_output(struct context *ctx)
 {
@@ -451,6 +495,9 @@ void plan_output(struct context *ctx)
 				include_section(y->child->sec);
 		}
 	}
+	for (i = 1; i < post->nsyms; i++)
+		if (is_new_global_object(&post->syms[i]))
+			include_section(post->syms[i].sec);
 	process_work(ctx);
 	for (i = 0; i < sizeof(outspecials) / sizeof(outspecials[0]); i++) {
 		struct section *s = find_section(post, outspecials[i].name);
@@ -714,12 +761,20 @@ void count_relocations(struct context *ctx)
 
 	ctx->klp_relocs = 0;
 	ctx->exported_relocs = 0;
+	ctx->patch_relocs = 0;
 	for (i = 0; i < nosecs; i++) {
 		size_t j;
 
 		ctx->klp_relocs += osecs[i].nklp_total;
-		for (j = 0; j < osecs[i].nrelas; j++)
-			if (osyms[osecs[i].relas[j].sym].osec < 0 && !osyms[osecs[i].relas[j].sym].klp)
+		for (j = 0; j < osecs[i].nrelas; j++) {
+			struct osym *y = &osyms[osecs[i].relas[j].sym];
+
+			if (y->osec >= 0 || y->klp)
+				continue;
+			if (y->patch)
+				ctx->patch_relocs++;
+			else
 				ctx->exported_relocs++;
+		}
 	}
 }

@@ -283,8 +283,8 @@ int write_report(struct context *ctx, const char *path)
 		}
 		fputc('}', f);
 	}
-	fprintf(f, "],\"klpRelocations\":%lu,\"exportedRelocations\":%lu}\n", ctx->klp_relocs,
-		ctx->exported_relocs);
+	fprintf(f, "],\"klpRelocations\":%lu,\"exportedRelocations\":%lu,\"patchRelocations\":%lu}\n",
+		ctx->klp_relocs, ctx->exported_relocs, ctx->patch_relocs);
 	if (fclose(f)) {
 		warn("%s", path);
 		return -1;

@@ -67,8 +67,9 @@ struct run {
 	int rc;
 };
 
-/* Compiles cases/NAME/{pre,post}.c and runs klpdiff on them. */
-static void run_case(struct run *r, const char *name, const char *objname, const char *sympos)
+/* Compiles cases/NAME/{pre,post}.c and runs klpdiff on them, with @args added. */
+static void run_case_args(struct run *r, const char *name, const char *objname,
+			  const char *sympos, const char *args)
 {
 	char extra[4400] = "";
 
@@ -91,8 +92,13 @@ static void run_case(struct run *r, const char *name, const char *objname, const
 			errx(1, "cannot write sympos");
 	}
 	r->rc = shell("%s --pre %s --post %s --object %s --symvers %s/Module.symvers --out %s "
-		   "--report %s %s 2>%s/stderr", tool, r->pre, r->post, objname, r->dir, r->out,
-		   r->report, extra, r->dir);
+		   "--report %s %s %s 2>%s/stderr", tool, r->pre, r->post, objname, r->dir, r->out,
+		   r->report, extra, args, r->dir);
+}
+
+static void run_case(struct run *r, const char *name, const char *objname, const char *sympos)
+{
+	run_case_args(r, name, objname, sympos, "");
 }
 
 /* --- a small libelf view of an object --- */
@@ -191,6 +197,31 @@ static bool has_rela_to(struct elfview *v, const char *rsec, const char *name, G
 			return true;
 	}
 	return false;
+}
+
+/* Number of relocations of type @type in section @rsec to symbol @name (with @addend). */
+static int count_rela(struct elfview *v, const char *rsec, const char *name, uint32_t type,
+		      int64_t addend)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section(v, rsec, &sh);
+	Elf_Data *d;
+	GElf_Sym s;
+	size_t i;
+	int n = 0;
+
+	if (!scn)
+		return 0;
+	d = elf_getdata(scn, NULL);
+	for (i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rela r;
+
+		gelf_getrela(d, (int)i, &r);
+		if (GELF_R_TYPE(r.r_info) == type && r.r_addend == addend &&
+		    !strcmp(symbol_name(v, GELF_R_SYM(r.r_info), &s), name))
+			n++;
+	}
+	return n;
 }
 
 static bool exists(const char *path)
@@ -535,6 +566,103 @@ static void test_function_in_ops_table(void)
 	view_close(&v);
 }
 
+/*
+ * Addresses of changed functions taken by included code and data are the originals' (klp
+ * relocations); calls go to the new copies; addresses of new functions stay inside.
+ */
+static void test_function_address_is_original(void)
+{
+	const char *setup = ".klp.rela.vmlinux..text.khp_new_setup";
+	struct run r, m;
+	struct elfview v;
+	GElf_Sym s;
+
+	run_case(&r, "funcaddr", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, "(.changed | map(.symbol) | sort) == [\"helper\", \"setup\", \"worker\"]"));
+	CHECK(view_open(&v, r.out));
+	/* mov $worker, %edi (R_X86_64_32) */
+	CHECK(count_rela(&v, setup, ".klp.sym.vmlinux.worker,0", R_X86_64_32, 0) == 1);
+	CHECK(count_rela(&v, setup, ".klp.sym.vmlinux.helper,0", R_X86_64_32, 0) == 1);
+	CHECK(count_rela(&v, setup, ".klp.sym.vmlinux.setup,0", R_X86_64_32, 0) == 1);
+	CHECK(count_rela(&v, ".rela.text.khp_new_setup", "khp_new_worker", R_X86_64_32, 0) == 0);
+	CHECK(count_rela(&v, ".rela.text.khp_new_setup", "khp_new_helper", R_X86_64_32, 0) == 0);
+	/* calls: the new copies (gas makes the call to a local function a PC32: e8 before it) */
+	CHECK(count_rela(&v, ".rela.text.khp_new_setup", "khp_new_worker", R_X86_64_PLT32, -4) == 1);
+	CHECK(count_rela(&v, ".rela.text.khp_new_setup", "khp_new_helper", R_X86_64_PC32, -4) == 1);
+	/* a new function's address: inside the livepatch */
+	CHECK(count_rela(&v, ".rela.text.khp_new_setup", "fresh", R_X86_64_32, 0) == 1);
+	/* pointers in new data */
+	CHECK(count_rela(&v, ".klp.rela.vmlinux..rodata.table", ".klp.sym.vmlinux.worker,0",
+			 R_X86_64_64, 0) == 1);
+	CHECK(count_rela(&v, ".rela.rodata.table", "fresh", R_X86_64_64, 0) == 1);
+	/* lea worker(%rip) */
+	CHECK(count_rela(&v, ".klp.rela.vmlinux..text.worker_address",
+			 ".klp.sym.vmlinux.worker,0", R_X86_64_PC32, -4) == 1);
+	CHECK(symbol(&v, "khp_new_worker", &s) && s.st_shndx != SHN_UNDEF);
+	view_close(&v);
+
+	/* the target is a module: its functions' addresses come from that module */
+	run_case(&m, "funcaddr", "mymod", NULL);
+	CHECK(m.rc == 0);
+	CHECK(view_open(&v, m.out));
+	CHECK(count_rela(&v, ".klp.rela.mymod..text.khp_new_setup", ".klp.sym.mymod.helper,0",
+			 R_X86_64_32, 0) == 1);
+	view_close(&v);
+}
+
+/*
+ * A new global of one file used by another file of the same patch: included by its file,
+ * referenced normally by the other (--patch-symbols), resolved when both are linked.
+ */
+static void test_patch_symbols_link_inside(void)
+{
+	const char *rsec = ".rela.text.khp_new_b_caller";
+	struct run a, b, k;
+	struct elfview v;
+	GElf_Sym s;
+	char names[4300], args[4400], linked[4300];
+
+	run_case_args(&a, "newglobal", "vmlinux", NULL, "--linkable");
+	CHECK(a.rc == 0);
+	CHECK(jq(a.report, ".changed == [] and (.new | map(.symbol)) == [\"khp_helper\"]"));
+	CHECK(view_open(&v, a.out));
+	CHECK(symbol(&v, "khp_counter", &s) && s.st_shndx != SHN_UNDEF &&
+	      GELF_ST_BIND(s.st_info) == STB_GLOBAL && GELF_ST_TYPE(s.st_info) == STT_OBJECT);
+	CHECK(symbol(&v, "khp_helper", &s) && s.st_shndx != SHN_UNDEF &&
+	      GELF_ST_BIND(s.st_info) == STB_GLOBAL);
+	view_close(&v);
+
+	/* without the list: taken for a kernel symbol (which the builder's load check refuses) */
+	run_case(&k, "patchsym", "vmlinux", NULL);
+	CHECK(k.rc == 0);
+	CHECK(view_open(&v, k.out));
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux..text.khp_new_b_caller",
+			  ".klp.sym.vmlinux.khp_helper,0", &s));
+	view_close(&v);
+
+	snprintf(names, sizeof(names), "%s/patch-symbols", k.dir);
+	CHECK(shell("printf '# new globals of other files\\nkhp_helper\\nkhp_counter\\n' > %s",
+		    names) == 0);
+	snprintf(args, sizeof(args), "--linkable --patch-symbols %s", names);
+	run_case_args(&b, "patchsym", "vmlinux", NULL, args);
+	CHECK(b.rc == 0);
+	CHECK(jq(b.report, ".patchRelocations == 2 and .klpRelocations == 1"));
+	CHECK(view_open(&v, b.out));
+	CHECK(has_rela_to(&v, rsec, "khp_helper", &s));
+	CHECK(s.st_shndx == SHN_UNDEF && GELF_ST_BIND(s.st_info) == STB_GLOBAL);
+	CHECK(has_rela_to(&v, rsec, "khp_counter", &s));
+	CHECK(has_rela_to(&v, rsec, ".klp.sym.vmlinux.hidden_fn,0", &s));
+	CHECK(!has_rela_to(&v, rsec, ".klp.sym.vmlinux.khp_helper,0", &s));
+	view_close(&v);
+
+	snprintf(linked, sizeof(linked), "%s/linked.o", b.dir);
+	CHECK(shell("ld -r -o %s %s %s", linked, a.out, b.out) == 0);
+	CHECK(shell("nm -u %s | grep -qw -e khp_helper -e khp_counter", linked) == 1);
+	CHECK(shell("nm -u %s | grep -qF '.klp.sym.vmlinux.hidden_fn,0'", linked) == 0);
+	CHECK(shell("%s --finalize %s 2>/dev/null", tool, linked) == 0);
+}
+
 /* Jump labels: sites are wildcards, entries follow the function, keys become klp relocations. */
 static void test_jump_labels(void)
 {
@@ -773,6 +901,8 @@ int main(int argc, char **argv)
 		{ "exported vs klp relocations (module)", test_exported_and_klp_relocations_module },
 		{ "string literal carried", test_string_literal_carried },
 		{ "function referenced from ops tables", test_function_in_ops_table },
+		{ "function addresses: the originals", test_function_address_is_original },
+		{ "new globals used across files", test_patch_symbols_link_inside },
 		{ "--linkable object, ld -r, --finalize", test_linkable_and_finalize },
 		{ "jump labels: wildcards, entries, keys", test_jump_labels },
 		{ "refuse changed global initial value", test_refuse_global_init },

@@ -15,6 +15,7 @@ import java.util.Set;
 import io.khp.builder.adapters.Kbuild;
 import io.khp.builder.adapters.KernelPackages;
 import io.khp.builder.adapters.KernelTreeCache;
+import io.khp.builder.adapters.ModuleElf;
 import io.khp.builder.adapters.ObjectDiffTool;
 import io.khp.builder.adapters.ProcessRunner;
 import io.khp.builder.adapters.ScratchTree;
@@ -24,10 +25,12 @@ import io.khp.builder.core.BuildPlanner;
 import io.khp.builder.core.BuildRefusal;
 import io.khp.builder.core.LivepatchGlue;
 import io.khp.builder.core.Manifest;
+import io.khp.builder.core.ModuleLoadCheck;
 import io.khp.builder.core.ModuleNames;
 import io.khp.builder.core.ObjectDiffReport;
 import io.khp.builder.core.PatchApplier;
 import io.khp.builder.core.ReasonCodes;
+import io.khp.builder.core.SymbolVersions;
 import io.khp.builder.core.SymposResolver;
 import io.khp.builder.core.UnifiedDiff;
 import io.khp.bus.ArtifactSignature;
@@ -172,6 +175,8 @@ public final class LivepatchBuilder {
             List<ObjectDiffReport> reports = new ArrayList<>();
             List<String> parts = new ArrayList<>();
             Path symvers = flavour.headers().resolve("Module.symvers");
+            Path patchSymbols = work.resolve("patch-symbols");
+            Files.write(patchSymbols, newGlobals(units.size(), preDir, postDir));
             for (int i = 0; i < units.size(); i++) {
                 BuildPlanner.CompileUnit unit = units.get(i);
                 String objectName = kinds.get(unit).objectName();
@@ -181,7 +186,7 @@ public final class LivepatchBuilder {
                 Path symposFile = work.resolve("sympos-" + i);
                 Files.writeString(symposFile, SymposResolver.symposFile(sympos.positions()));
                 ObjectDiffTool.Run run = objectTool.diff(pre, postDir.resolve(i + ".o"), objectName, symvers, symposFile,
-                        unit.sourcePath(), work, "diff-" + i);
+                        patchSymbols, unit.sourcePath(), work, "diff-" + i);
                 switch (run.status()) {
                     case ERROR -> throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.DIFF_OBJECTS,
                             ReasonCodes.OBJECT_TOOL_ERROR, "the object tool failed on " + unit.objectPath() + ": " + run.diagnostics())
@@ -229,6 +234,7 @@ public final class LivepatchBuilder {
                         "the object tool could not finalize the livepatch relocations of " + ko.getFileName())
                         .withCompilerOutput(fin.tail(4000)));
             }
+            proveLoads(ko, flavour, symvers, scratch, units);
             byte[] module = Files.readAllBytes(ko);
             stage.finish(module.length + " bytes");
 
@@ -279,6 +285,59 @@ public final class LivepatchBuilder {
             Files.copy(cacheDir.resolve(units.get(i).objectPath()), preDir.resolve(i + ".o"), StandardCopyOption.REPLACE_EXISTING);
         }
         return kinds;
+    }
+
+    /**
+     * Global symbols the patch adds (defined after, not before, in any of its files): the
+     * livepatch defines them itself, so other files' references to them are linked inside the
+     * module. The object tool includes every new global function and data object.
+     */
+    private static List<String> newGlobals(int units, Path preDir, Path postDir) throws IOException {
+        Set<String> names = new java.util.TreeSet<>();
+        for (int i = 0; i < units; i++) {
+            Set<String> before = TargetSymbols.definitions(preDir.resolve(i + ".o")).all();
+            TargetSymbols.definitions(postDir.resolve(i + ".o")).globals().stream().filter(n -> !before.contains(n))
+                    .forEach(names::add);
+        }
+        return new ArrayList<>(names);
+    }
+
+    /**
+     * Refuses a finalized module that would not load on the target, or that uses an exported
+     * symbol whose version the patch changes (see {@link ModuleLoadCheck}).
+     */
+    private void proveLoads(Path ko, KernelPackages.Flavour flavour, Path symvers, ScratchTree scratch,
+            List<BuildPlanner.CompileUnit> units) throws IOException, BuildRefusal.RefusedException {
+        ModuleLoadCheck.ModuleSymbols module = ModuleElf.symbols(ko);
+        Map<String, String> running = SymbolVersions.parseSymvers(Files.readString(symvers, StandardCharsets.ISO_8859_1));
+        Map<String, SymbolVersions.Change> changes = new LinkedHashMap<>();
+        for (BuildPlanner.CompileUnit unit : units) {
+            Path object = scratch.root().resolve(unit.objectPath());
+            Path cmd = object.resolveSibling("." + object.getFileName() + ".cmd");
+            if (Files.isRegularFile(cmd)) {
+                Map<String, String> patched = SymbolVersions.parseCommandFile(Files.readString(cmd, StandardCharsets.ISO_8859_1));
+                SymbolVersions.changes(running, patched, unit.sourcePath()).forEach(c -> changes.put(c.symbol(), c));
+            }
+        }
+        Map<String, List<String>> targetNames = new LinkedHashMap<>();
+        for (String object : ModuleLoadCheck.objectsNeeded(module)) {
+            try {
+                targetNames.put(object, symbols.of(flavour, object).stream().map(SymposResolver.KallsymsEntry::name).toList());
+            } catch (IOException e) {
+                if (object.equals("vmlinux")) {
+                    throw e;
+                }
+                // a module the target does not have: every symbol of it is unresolved
+            }
+        }
+        List<ModuleLoadCheck.Problem> problems = ModuleLoadCheck.check(module, running.keySet(), targetNames, changes);
+        if (!problems.isEmpty()) {
+            ModuleLoadCheck.Problem first = problems.get(0);
+            String file = changes.containsKey(first.symbol()) ? changes.get(first.symbol()).file() : null;
+            throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.KBUILD, first.reasonCode(),
+                    String.join("; ", problems.stream().map(ModuleLoadCheck.Problem::message).toList()))
+                    .withFile(file != null ? file : units.get(0).sourcePath(), null).withSymbol(first.symbol(), null));
+        }
     }
 
     private static BuildRefusal refusalOf(ObjectDiffReport report, BuildPlanner.CompileUnit unit) {

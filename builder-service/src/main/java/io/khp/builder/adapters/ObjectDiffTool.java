@@ -53,8 +53,12 @@ public final class ObjectDiffTool {
                 Duration.ofMinutes(2));
     }
 
-    public Run diff(Path pre, Path post, String objectName, Path symvers, Path symposFile, String sourceFile, Path outDir,
-            String stem) throws IOException {
+    /**
+     * @param patchSymbols names that other parts of the livepatch define (new globals of other
+     *        files): references to them stay normal relocations, linked inside the module
+     */
+    public Run diff(Path pre, Path post, String objectName, Path symvers, Path symposFile, Path patchSymbols,
+            String sourceFile, Path outDir, String stem) throws IOException {
         ensureBuilt();
         Path out = outDir.resolve(stem + ".o");
         Path report = outDir.resolve(stem + ".json");
@@ -64,6 +68,10 @@ public final class ObjectDiffTool {
         if (symposFile != null) {
             cmd.add("--sympos");
             cmd.add(symposFile.toString());
+        }
+        if (patchSymbols != null) {
+            cmd.add("--patch-symbols");
+            cmd.add(patchSymbols.toString());
         }
         ProcessRunner.Outcome o = ProcessRunner.run(cmd, outDir, Map.of(), Duration.ofMinutes(5));
         Status status = switch (o.exitCode()) {

@@ -29,8 +29,10 @@ public final class ScratchTree implements AutoCloseable {
 
     public static ScratchTree of(Path preparedTree, Path workDir) {
         Path root = workDir.resolve("tree");
-        ProcessRunner.Outcome o = ProcessRunner.run(List.of("cp", "-al", preparedTree.toString(), root.toString()),
-                null, Map.of(), Duration.ofMinutes(5));
+        // shared lock: tools that patch the tree's sources for a moment (klpdiff's tests) hold it exclusively
+        Path lock = preparedTree.resolveSibling(preparedTree.getFileName() + ".lock");
+        ProcessRunner.Outcome o = ProcessRunner.run(List.of("flock", "-s", lock.toString(), "cp", "-al",
+                preparedTree.toString(), root.toString()), null, Map.of(), Duration.ofMinutes(5));
         if (!o.ok()) {
             throw new IllegalStateException("cannot make a scratch copy of " + preparedTree + ": " + o.tail(2000));
         }

@@ -24,8 +24,8 @@ import io.khp.builder.core.SymposResolver;
  */
 public final class TargetSymbols {
 
-    /** Names an object file defines: its local symbols and all of them. */
-    public record Definitions(Set<String> locals, Set<String> all) {
+    /** Names an object file defines: its local symbols, its global ones and all of them. */
+    public record Definitions(Set<String> locals, Set<String> globals, Set<String> all) {
     }
 
     private final Path script;
@@ -73,6 +73,7 @@ public final class TargetSymbols {
     /** Locally and globally defined names of an object file. */
     public static Definitions definitions(Path object) throws IOException {
         Set<String> locals = new LinkedHashSet<>();
+        Set<String> globals = new LinkedHashSet<>();
         Set<String> all = new LinkedHashSet<>();
         for (String[] f : nm(object)) {
             if (f.length != 3) {
@@ -82,11 +83,14 @@ public final class TargetSymbols {
             if ("tdbr".indexOf(t) >= 0) {
                 locals.add(f[2]);
             }
+            if ("TDBR".indexOf(t) >= 0) {
+                globals.add(f[2]);
+            }
             if ("tdbrTDBR".indexOf(t) >= 0) {
                 all.add(f[2]);
             }
         }
-        return new Definitions(locals, all);
+        return new Definitions(locals, globals, all);
     }
 
     private static List<String[]> nm(Path file) throws IOException {

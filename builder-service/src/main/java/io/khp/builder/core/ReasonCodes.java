@@ -18,6 +18,8 @@ public final class ReasonCodes {
     public static final String COMPILE_ERROR = "COMPILE_ERROR";
     public static final String NOTHING_CHANGED = "NOTHING_CHANGED";
     public static final String SYMPOS_UNRESOLVED = "SYMPOS_UNRESOLVED";
+    public static final String UNRESOLVED_SYMBOL = "UNRESOLVED_SYMBOL";
+    public static final String SYMBOL_VERSION_CHANGED = "SYMBOL_VERSION_CHANGED";
     public static final String OBJECT_TOOL_ERROR = "OBJECT_TOOL_ERROR";
     public static final String MODULE_BUILD_ERROR = "MODULE_BUILD_ERROR";
     public static final String UNSUPPORTED_TARGET = "UNSUPPORTED_TARGET";
