@@ -105,8 +105,10 @@ int main(int argc, char **argv)
 	if (sympos && load_sympos(&ctx, sympos))
 		return 2;
 
+	read_patch_api(&ctx);
 	correlate(&ctx);
 	compare(&ctx);
+	apply_ignores(&ctx);
 	check_patchability(&ctx);
 	for (i = 1; i < ctx.post->nsyms; i++) {
 		struct symbol *y = &ctx.post->syms[i];
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
 		if (y->type == STT_FUNC && y->sec && (y->status == ST_CHANGED || y->status == ST_NEW))
 			changed++;
 	}
+	changed += ctx.ncallbacks;
 	if (!ctx.nissues && changed) {
 		plan_output(&ctx);
 		count_relocations(&ctx);
