@@ -568,7 +568,8 @@ void check_patchability(struct context *ctx)
 					  a->name);
 			continue;
 		}
-		if (a->type != STT_OBJECT || !b || !is_data_section(a->sec))
+		if (a->type != STT_OBJECT || !b || !is_data_section(a->sec) ||
+		    is_ignored_section(ctx, a->sec))
 			continue;
 		if (a->sym.st_size != b->sym.st_size) {
 			add_issue(ctx, "DATA_LAYOUT_CHANGED", a->name, a->sec->name,

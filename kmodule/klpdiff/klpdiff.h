@@ -64,6 +64,7 @@ struct symbol {
 	struct symbol *child;	/* foo's .cold part */
 	bool include;
 	bool static_key;	/* referenced as a key from __jump_table */
+	bool ignored;		/* KHP_IGNORE_FUNCTION */
 	char *outname;
 	int outidx;
 };
@@ -96,6 +97,13 @@ struct issue {
 	const char *section;
 };
 
+/* A livepatch callback of the object (KHP_*_CALLBACK). */
+struct callback {
+	const char *kind;	/* pre_patch, post_patch, pre_unpatch, post_unpatch */
+	struct symbol *func;	/* in POST.o */
+	char *outname;		/* global alias in OUT.o */
+};
+
 struct context {
 	struct object *pre, *post;
 	const char *objname;
@@ -107,6 +115,10 @@ struct context {
 	struct issue *issues;
 	size_t nissues;
 	unsigned long klp_relocs, exported_relocs, patch_relocs;
+	struct callback *callbacks;
+	size_t ncallbacks;
+	char **ignored_sections;
+	size_t nignored_sections;
 };
 
 /* elfobj.c */
@@ -139,6 +151,12 @@ int load_names(struct symvers *sv, const char *path);
 int load_sympos(struct context *ctx, const char *path);
 bool fentry_offset(struct symbol *func, uint64_t *off);
 char *new_name(const struct symbol *sym);
+
+/* patchapi.c */
+bool is_patch_api_section(const struct section *sec);
+void read_patch_api(struct context *ctx);
+bool is_ignored_section(const struct context *ctx, const struct section *sec);
+void apply_ignores(struct context *ctx);
 
 /* output.c */
 void set_linkable(bool on);

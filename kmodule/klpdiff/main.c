@@ -111,8 +111,10 @@ int main(int argc, char **argv)
 	if (patch_syms && load_names(&ctx.patch_syms, patch_syms))
 		return 2;
 
+	read_patch_api(&ctx);
 	correlate(&ctx);
 	compare(&ctx);
+	apply_ignores(&ctx);
 	check_patchability(&ctx);
 	for (i = 1; i < ctx.post->nsyms; i++) {
 		struct symbol *y = &ctx.post->syms[i];
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 		else if (is_new_global_object(y))
 			changed++;
 	}
+	changed += ctx.ncallbacks;
 	if (!ctx.nissues && changed) {
 		plan_output(&ctx);
 		count_relocations(&ctx);

@@ -448,6 +448,7 @@ static void check_unknown_sections(struct context *ctx)
 
 		/* data pointing at old code is fine: the old code is redirected */
 		if (s->include || !(s->sh.sh_flags & SHF_ALLOC) || is_known_special(s->name) ||
+		    is_patch_api_section(s) || is_ignored_section(ctx, s) ||
 		    is_text_section(s) || is_data_section(s) || starts(s->name, ".discard") ||
 		    !strcmp(s->name, ".eh_frame") ||
 		    starts(s->name, "___ksymtab") || starts(s->name, "__ksymtab") ||
@@ -477,6 +478,20 @@ bool is_new_global_object(const struct symbol *y)
 	       is_data_section(y->sec) && !is_init_section(y->sec);
 }
 
+/* Each callback function, with a global alias the livepatch glue refers to. */
+static void include_callbacks(struct context *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->ncallbacks; i++) {
+		struct symbol *fn = ctx->callbacks[i].func;
+
+		include_section(fn->sec);
+		add_osym(ctx->callbacks[i].outname, STB_GLOBAL, STT_FUNC, osyms[fn->outidx].osec,
+			 fn->sym.st_value, fn->sym.st_size);
+	}
+}
+
 /* Selects the content of OUT.o; issues are recorded in @ctx. */
 void plan_output(struct context *ctx)
 {
@@ -498,6 +513,7 @@ void plan_output(struct context *ctx)
 	for (i = 1; i < post->nsyms; i++)
 		if (is_new_global_object(&post->syms[i]))
 			include_section(post->syms[i].sec);
+	include_callbacks(ctx);
 	process_work(ctx);
 	for (i = 0; i < sizeof(outspecials) / sizeof(outspecials[0]); i++) {
 		struct section *s = find_section(post, outspecials[i].name);

@@ -241,6 +241,15 @@ int write_report(struct context *ctx, const char *path)
 		fputc('}', f);
 		first = 0;
 	}
+	fputs("],\"callbacks\":[", f);
+	for (i = 0; i < ctx->ncallbacks; i++) {
+		fprintf(f, "%s{\"kind\":\"%s\",\"symbol\":", i ? "," : "",
+			ctx->callbacks[i].kind);
+		json_string(f, ctx->callbacks[i].func->name);
+		fputs(",\"newSymbol\":", f);
+		json_string(f, ctx->callbacks[i].outname);
+		fputc('}', f);
+	}
 	fputs("],\"removed\":[", f);
 	first = 1;
 	for (i = 1; i < pre->nsyms; i++) {

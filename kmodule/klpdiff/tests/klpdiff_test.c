@@ -723,6 +723,47 @@ static void expect_refusal(const char *name, const char *reason)
 	CHECK(!exists(r.out));
 }
 
+static bool has_section(struct elfview *v, const char *prefix)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(v->elf, scn))) {
+		gelf_getshdr(scn, &sh);
+		if (strstr(elf_strptr(v->elf, v->shstrndx, sh.sh_name), prefix))
+			return true;
+	}
+	return false;
+}
+
+static void test_patch_api_records(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s, cb;
+
+	run_case(&r, "patchapi", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed | map(.symbol) == [\"f_changed\"]"));
+	CHECK(jq(r.report, ".callbacks == [{\"kind\":\"pre_patch\",\"symbol\":\"on_pre_patch\","
+		    "\"newSymbol\":\"khp_callback_vmlinux_pre_patch\"}]"));
+	CHECK(view_open(&v, r.out));
+	/* a global alias of the callback for the glue; the records stay behind */
+	CHECK(symbol(&v, "khp_callback_vmlinux_pre_patch", &s) &&
+	      GELF_ST_BIND(s.st_info) == STB_GLOBAL && GELF_ST_TYPE(s.st_info) == STT_FUNC);
+	CHECK(symbol(&v, "on_pre_patch", &cb) && cb.st_shndx == s.st_shndx &&
+	      cb.st_value == s.st_value);
+	CHECK(!has_section(&v, ".khp."));
+	CHECK(!symbol(&v, "khp_new_g_side_effect", &s));
+	CHECK(!symbol(&v, "khp_new_h_in_ignored_section", &s));
+	view_close(&v);
+}
+
+static void test_refuse_force_unsafe(void)
+{
+	expect_refusal("forceunsafe", "FORCE_UNSAFE");
+}
+
 static void test_refuse_global_init(void)
 {
 	expect_refusal("globalinit", "GLOBAL_INIT_CHANGED");
@@ -905,6 +946,8 @@ int main(int argc, char **argv)
 		{ "new globals used across files", test_patch_symbols_link_inside },
 		{ "--linkable object, ld -r, --finalize", test_linkable_and_finalize },
 		{ "jump labels: wildcards, entries, keys", test_jump_labels },
+		{ "patch API: callback, ignored function and section", test_patch_api_records },
+		{ "refuse KHP_FORCE_UNSAFE", test_refuse_force_unsafe },
 		{ "refuse changed global initial value", test_refuse_global_init },
 		{ "refuse changed static key definition", test_refuse_static_key_change },
 		{ "refuse __init change", test_refuse_init },

@@ -24,7 +24,7 @@ public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildC
         Path cache = KhpHome.cache();
         int jobs = Integer.parseInt(System.getenv().getOrDefault("KHP_BUILDER_JOBS", "2"));
         LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home),
-                new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs), cache.resolve("work"),
+                new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs, home.resolve("kmodule/include")), cache.resolve("work"),
                 cache.resolve("objects"));
         return new Components(builder, new ArtifactSigner(keyDirectory), new BuildCache(buildCache));
     }

@@ -159,7 +159,7 @@ public final class LivepatchBuilder {
                 scratch.write(e.getKey().sourcePath(), e.getValue());
                 scratch.removeOutputs(e.getKey().objectPath());
             }
-            ProcessRunner.Outcome post = kbuild.compile(scratch.root(), flavour.release(), objects(units));
+            ProcessRunner.Outcome post = kbuild.compilePatched(scratch.root(), flavour.release(), objects(units));
             if (!post.ok()) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.COMPILE, ReasonCodes.COMPILE_ERROR,
                         "the patched source does not compile")
@@ -214,8 +214,15 @@ public final class LivepatchBuilder {
             stage.finish(functions.size() + " changed, " + Manifest.newFunctions(reports).size() + " new function(s)");
 
             stage.start(BuildStage.GENERATE, moduleName);
+            List<LivepatchGlue.Callback> callbacks;
+            try {
+                callbacks = LivepatchGlue.callbacks(reports);
+            } catch (LivepatchGlue.CallbackConflictException e) {
+                throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.GENERATE, ReasonCodes.PATCH_API_MISUSE,
+                        e.getMessage()));
+            }
             LivepatchGlue.Sources glue = LivepatchGlue.generate(moduleName, request.description(), request.atomicReplace(),
-                    LivepatchGlue.functions(reports), parts);
+                    LivepatchGlue.functions(reports), callbacks, parts);
             Files.writeString(moduleDir.resolve(LivepatchGlue.GLUE_SOURCE), glue.glueC());
             Files.writeString(moduleDir.resolve("Kbuild"), glue.kbuild());
             stage.finish(null);

@@ -69,17 +69,16 @@ class CorpusTest {
         try (InputStream in = CorpusTest.class.getResourceAsStream("/corpus/cases.json")) {
             cases = JSON.readTree(in);
         }
-        // -Dkhp.corpus.only=name,name runs those cases only
-        String only = System.getProperty("khp.corpus.only", "");
-        List<String> selected = only.isBlank() ? List.of() : List.of(only.split(","));
+        // -Dkhp.corpus=name,name runs those cases only (while working on them)
+        List<String> only = List.of(System.getProperty("khp.corpus", "").split(",")).stream().filter(n -> !n.isBlank()).toList();
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode c : cases) {
-            if (selected.isEmpty() || selected.contains(c.get("name").asText())) {
+            if (only.isEmpty() || only.contains(c.get("name").asText())) {
                 tests.add(DynamicTest.dynamicTest(c.get("name").asText() + ": " + c.get("about").asText(), () -> run(c)));
             }
         }
-        assertTrue(selected.isEmpty() ? cases.size() >= 10 : tests.size() == selected.size(),
-                "the corpus holds at least 10 cases, and every selected one");
+        assertTrue(only.isEmpty() ? cases.size() >= 10 : tests.size() == only.size(),
+                "the corpus holds at least 10 cases, and every selected one: " + only);
         return tests.stream();
     }
 
@@ -122,8 +121,29 @@ class CorpusTest {
         for (JsonNode p : c.get("patched")) {
             assertFalse(before.contains(p.asText()), "before loading, '" + p.asText() + "' is not in: " + before);
         }
+        // revertCheck: what must appear only after the patch was loaded and reverted (e.g. a callback's dmesg line)
+        JsonNode revertCheck = c.path("revertCheck");
+        if (!revertCheck.isMissingNode()) {
+            String earlier = guest.exec(revertCheck.get("command").asText());
+            for (JsonNode p : revertCheck.get("contains")) {
+                assertFalse(earlier.contains(p.asText()), "before loading, '" + p.asText() + "' is not in: " + earlier);
+            }
+        }
         JsonNode load = guest.call(guest.request("load").put("name", built.moduleName())
                 .put("module", Base64.getEncoder().encodeToString(built.module())));
+        if (c.get("expect").asText().equals("LOAD_FAILED")) {
+            assertFalse(load.path("ok").asBoolean(), () -> "load must fail: " + load);
+            assertEquals(c.get("loadError").asText(), load.path("error").path("code").asText(), load::toString);
+            JsonNode status = guest.call(guest.request("status").put("name", built.moduleName())).path("result");
+            assertFalse(status.path("present").asBoolean(), () -> "no livepatch left: " + status);
+            assertFalse(status.path("module_loaded").asBoolean(), () -> "no module left: " + status);
+            String after = guest.exec(check);
+            for (JsonNode p : c.get("patched")) {
+                assertFalse(after.contains(p.asText()), "after the failed load, '" + p.asText() + "' is not in: " + after);
+            }
+            assertRevertCheck(revertCheck);
+            return;
+        }
         assertTrue(load.path("ok").asBoolean(), () -> "load: " + load);
         String lateModule = c.path("lateModule").asText(null);
         try {
@@ -152,9 +172,20 @@ class CorpusTest {
         for (JsonNode o : c.path("original")) {
             assertTrue(reverted.contains(o.asText()), "reverted: '" + o.asText() + "' back in: " + reverted);
         }
+        assertRevertCheck(revertCheck);
         if (lateModule != null) {
             JsonNode unload = guest.call(guest.request("unload").put("name", lateModule));
             assertTrue(unload.path("ok").asBoolean(), () -> "unload " + lateModule + ": " + unload);
+        }
+    }
+
+    private static void assertRevertCheck(JsonNode revertCheck) {
+        if (revertCheck.isMissingNode()) {
+            return;
+        }
+        String out = guest.exec(revertCheck.get("command").asText());
+        for (JsonNode p : revertCheck.get("contains")) {
+            assertTrue(out.contains(p.asText()), "after revert, '" + p.asText() + "' in: " + out);
         }
     }
 

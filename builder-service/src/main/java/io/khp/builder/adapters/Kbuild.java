@@ -27,15 +27,39 @@ public final class Kbuild {
     private static final Pattern MODNAME = Pattern.compile("-DKBUILD_MODNAME='\"([^\"]+)\"'");
 
     private final int jobs;
+    private final Path patchApiHeaders;
 
-    public Kbuild(int jobs) {
+    /** {@code patchApiHeaders}: the directory holding khp/patch.h and the kpatch-compatible headers. */
+    public Kbuild(int jobs, Path patchApiHeaders) {
         this.jobs = jobs;
+        this.patchApiHeaders = patchApiHeaders;
     }
 
-    /** Compiles {@code objects} (tree-relative .o paths) in {@code tree} as the target kernel's build would. */
+    /**
+     * Compiles {@code objects} (tree-relative .o paths) in {@code tree} as the target kernel's
+     * build would. The flags are exactly those of the cached pre objects.
+     */
     public ProcessRunner.Outcome compile(Path tree, String kernelRelease, List<String> objects) {
+        return compile(tree, kernelRelease, objects, KCFLAGS);
+    }
+
+    /**
+     * Compiles patched sources: as {@link #compile}, with the patch API headers on the include
+     * path ({@code #include <khp/patch.h>}, {@code "kpatch-macros.h"}). An extra {@code -I} of a
+     * directory the kernel does not use changes no code.
+     */
+    public ProcessRunner.Outcome compilePatched(Path tree, String kernelRelease, List<String> objects) {
+        String dir = patchApiHeaders.toAbsolutePath().toString();
+        if (!Files.isRegularFile(patchApiHeaders.resolve("khp/patch.h")) || dir.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalStateException("the patch API headers are not usable at " + dir
+                    + " (khp/patch.h missing, or whitespace in the path)");
+        }
+        return compile(tree, kernelRelease, objects, KCFLAGS + " -I" + dir);
+    }
+
+    private ProcessRunner.Outcome compile(Path tree, String kernelRelease, List<String> objects, String kcflags) {
         List<String> cmd = new ArrayList<>(List.of("make", "-s", "-j" + jobs, "CC=" + COMPILER,
-                "KERNELRELEASE=" + kernelRelease, "KCFLAGS=" + KCFLAGS));
+                "KERNELRELEASE=" + kernelRelease, "KCFLAGS=" + kcflags));
         cmd.addAll(objects);
         return ProcessRunner.run(cmd, tree, Map.of(), Duration.ofMinutes(20));
     }

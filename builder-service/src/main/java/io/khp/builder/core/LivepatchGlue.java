@@ -9,8 +9,9 @@ import java.util.Map;
  * Generates the C source and Kbuild file of a livepatch module: one klp_object per patched
  * object (vmlinux first, then modules in order of appearance), one klp_func per changed function
  * with old_name, old_sympos and new_func = the object tool's {@code khp_new_<name>} symbol, and
- * {@code replace} for atomic-replace patches. The object tool's outputs are linked in as prebuilt
- * objects ({@code <part>.o_shipped}, which kbuild copies to {@code <part>.o}).
+ * {@code replace} for atomic-replace patches, and the object's {@code callbacks} (the patch's
+ * KHP_*_CALLBACK functions, at most one of each kind per object). The object tool's outputs are
+ * linked in as prebuilt objects ({@code <part>.o_shipped}, which kbuild copies to {@code <part>.o}).
  */
 public final class LivepatchGlue {
 
@@ -20,8 +21,21 @@ public final class LivepatchGlue {
     public record Function(String object, String oldName, int sympos, String newSymbol) {
     }
 
+    /** A livepatch callback of object {@code object}: {@code kind} is a field of struct klp_callbacks. */
+    public record Callback(String object, String kind, String symbol) {
+    }
+
+    /** Two callbacks of one kind for one object: livepatch holds one. */
+    public static final class CallbackConflictException extends Exception {
+        public CallbackConflictException(String message) {
+            super(message);
+        }
+    }
+
     public record Sources(String glueC, String kbuild) {
     }
+
+    private static final List<String> CALLBACK_KINDS = List.of("pre_patch", "post_patch", "pre_unpatch", "post_unpatch");
 
     private LivepatchGlue() {
     }
@@ -36,15 +50,45 @@ public final class LivepatchGlue {
         return out;
     }
 
+    /** The callbacks of all reports; refuses two of one kind for the same object (from two files). */
+    public static List<Callback> callbacks(List<ObjectDiffReport> reports) throws CallbackConflictException {
+        List<Callback> out = new ArrayList<>();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (ObjectDiffReport r : reports) {
+            for (ObjectDiffReport.Callback c : r.callbacks()) {
+                String earlier = seen.put(r.object() + " " + c.kind(), c.symbol());
+                if (earlier != null) {
+                    throw new CallbackConflictException("two " + c.kind() + " callbacks for " + r.object() + ": " + earlier
+                            + " and " + c.symbol() + " (livepatch holds one per object)");
+                }
+                out.add(new Callback(r.object(), c.kind(), c.newSymbol()));
+            }
+        }
+        return out;
+    }
+
     /** {@code parts}: the base names (without .o) of the object tool outputs to link in. */
     public static Sources generate(String moduleName, String description, boolean replace, List<Function> functions,
             List<String> parts) {
+        return generate(moduleName, description, replace, functions, List.of(), parts);
+    }
+
+    /** As above, with the objects' livepatch callbacks. */
+    public static Sources generate(String moduleName, String description, boolean replace, List<Function> functions,
+            List<Callback> callbacks, List<String> parts) {
         if (!ModuleNames.isValid(moduleName)) {
             throw new IllegalArgumentException("invalid module name " + moduleName);
         }
+        for (Callback cb : callbacks) {
+            if (!CALLBACK_KINDS.contains(cb.kind())) {
+                throw new IllegalArgumentException("unknown callback kind " + cb.kind());
+            }
+        }
         Map<String, List<Function>> byObject = new LinkedHashMap<>();
         functions.stream().filter(f -> f.object().equals("vmlinux")).forEach(f -> byObject.computeIfAbsent("vmlinux", k -> new ArrayList<>()).add(f));
+        callbacks.stream().filter(cb -> cb.object().equals("vmlinux")).forEach(cb -> byObject.computeIfAbsent("vmlinux", k -> new ArrayList<>()));
         functions.stream().filter(f -> !f.object().equals("vmlinux")).forEach(f -> byObject.computeIfAbsent(f.object(), k -> new ArrayList<>()).add(f));
+        callbacks.stream().filter(cb -> !cb.object().equals("vmlinux")).forEach(cb -> byObject.computeIfAbsent(cb.object(), k -> new ArrayList<>()));
         if (byObject.isEmpty() && !replace) {
             throw new IllegalArgumentException("a livepatch without functions must be an atomic replace");
         }
@@ -55,6 +99,10 @@ public final class LivepatchGlue {
         c.append("#include <linux/kernel.h>\n#include <linux/module.h>\n#include <linux/livepatch.h>\n\n");
         functions.stream().map(Function::newSymbol).distinct()
                 .forEach(s -> c.append("extern void ").append(identifier(s)).append("(void);\n"));
+        for (Callback cb : callbacks) {
+            c.append("extern ").append(cb.kind().equals("pre_patch") ? "int " : "void ").append(identifier(cb.symbol()))
+                    .append("(struct klp_object *obj);\n");
+        }
         c.append('\n');
         int i = 0;
         List<String> arrays = new ArrayList<>();
@@ -77,6 +125,14 @@ public final class LivepatchGlue {
             c.append("\t{\n");
             c.append("\t\t.name = ").append(object.equals("vmlinux") ? "NULL" : cString(object)).append(",\n");
             c.append("\t\t.funcs = ").append(arrays.get(i++)).append(",\n");
+            List<Callback> ofObject = callbacks.stream().filter(cb -> cb.object().equals(object)).toList();
+            if (!ofObject.isEmpty()) {
+                c.append("\t\t.callbacks = {\n");
+                for (Callback cb : ofObject) {
+                    c.append("\t\t\t.").append(cb.kind()).append(" = ").append(identifier(cb.symbol())).append(",\n");
+                }
+                c.append("\t\t},\n");
+            }
             c.append("\t},\n");
         }
         if (byObject.isEmpty()) {

@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** REPORT.json of the object tool (kmodule/klpdiff/README.md) for one touched file. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ObjectDiffReport(String object, List<Changed> changed, List<Added> added, List<String> removed,
-        List<StaticLocal> staticLocals, List<Unsupported> unsupported, long klpRelocations, long exportedRelocations) {
+        List<StaticLocal> staticLocals, List<Unsupported> unsupported, long klpRelocations, long exportedRelocations,
+        List<Callback> callbacks) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
@@ -33,6 +34,11 @@ public record ObjectDiffReport(String object, List<Changed> changed, List<Added>
     public record Wildcard(int offset, int length, String kind) {
     }
 
+    /** A livepatch callback of the object: kind pre_patch, post_patch, pre_unpatch or post_unpatch. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Callback(String kind, String symbol, String newSymbol) {
+    }
+
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record StaticLocal(String pre, String post) {
     }
@@ -45,13 +51,14 @@ public record ObjectDiffReport(String object, List<Changed> changed, List<Added>
     @JsonIgnoreProperties(ignoreUnknown = true)
     private record Json(String object, List<Changed> changed, @com.fasterxml.jackson.annotation.JsonProperty("new") List<Added> added,
             List<String> removed, List<StaticLocal> staticLocals, List<Unsupported> unsupported, long klpRelocations,
-            long exportedRelocations) {
+            long exportedRelocations, List<Callback> callbacks) {
     }
 
     public static ObjectDiffReport parse(byte[] json) throws IOException {
         Json j = JSON.readValue(json, Json.class);
         return new ObjectDiffReport(j.object(), orEmpty(j.changed()), orEmpty(j.added()), orEmpty(j.removed()),
-                orEmpty(j.staticLocals()), orEmpty(j.unsupported()), j.klpRelocations(), j.exportedRelocations());
+                orEmpty(j.staticLocals()), orEmpty(j.unsupported()), j.klpRelocations(), j.exportedRelocations(),
+                orEmpty(j.callbacks()));
     }
 
     private static <T> List<T> orEmpty(List<T> list) {

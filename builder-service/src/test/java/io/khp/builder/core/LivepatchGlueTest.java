@@ -45,6 +45,39 @@ class LivepatchGlueTest {
     }
 
     @Test
+    void callbacksGoToTheirObjectEvenWithoutFunctions() {
+        List<LivepatchGlue.Callback> callbacks = List.of(
+                new LivepatchGlue.Callback("vmlinux", "post_patch", "khp_callback_vmlinux_post_patch"),
+                new LivepatchGlue.Callback("nvram", "pre_patch", "khp_callback_nvram_pre_patch"));
+        String c = LivepatchGlue.generate("khp_cb", null, false, FUNCS.subList(1, 2), callbacks, List.of("p")).glueC();
+        assertTrue(c.contains("extern void khp_callback_vmlinux_post_patch(struct klp_object *obj);"), c);
+        assertTrue(c.contains("extern int khp_callback_nvram_pre_patch(struct klp_object *obj);"), c);
+        String vmlinux = c.substring(c.indexOf(".name = NULL"), c.indexOf(".name = \"nvram\""));
+        assertTrue(vmlinux.contains(".callbacks = {\n\t\t\t.post_patch = khp_callback_vmlinux_post_patch,\n\t\t},"), c);
+        String nvram = c.substring(c.indexOf(".name = \"nvram\""));
+        // an object with a callback and no function still gets its klp_object
+        assertTrue(nvram.contains(".funcs = khp_funcs_1,") && nvram.contains(".pre_patch = khp_callback_nvram_pre_patch,"), c);
+        assertTrue(c.contains("static struct klp_func khp_funcs_1[] = {\n\t{ }\n};"), c);
+        assertThrows(IllegalArgumentException.class, () -> LivepatchGlue.generate("khp_cb", null, false, FUNCS,
+                List.of(new LivepatchGlue.Callback("vmlinux", "on_load", "x")), List.of()));
+    }
+
+    @Test
+    void twoCallbacksOfOneKindForOneObjectConflict() throws Exception {
+        ObjectDiffReport a = report("vmlinux", new ObjectDiffReport.Callback("pre_patch", "a_cb", "khp_callback_vmlinux_pre_patch"));
+        ObjectDiffReport b = report("vmlinux", new ObjectDiffReport.Callback("pre_patch", "b_cb", "khp_callback_vmlinux_pre_patch"));
+        ObjectDiffReport m = report("nvram", new ObjectDiffReport.Callback("pre_patch", "m_cb", "khp_callback_nvram_pre_patch"));
+        assertEquals(2, LivepatchGlue.callbacks(List.of(a, m)).size());
+        LivepatchGlue.CallbackConflictException e = assertThrows(LivepatchGlue.CallbackConflictException.class,
+                () -> LivepatchGlue.callbacks(List.of(a, m, b)));
+        assertTrue(e.getMessage().contains("a_cb and b_cb"), e.getMessage());
+    }
+
+    private static ObjectDiffReport report(String object, ObjectDiffReport.Callback callback) {
+        return new ObjectDiffReport(object, List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0, List.of(callback));
+    }
+
+    @Test
     void cStringEscapesEverythingUnusual() {
         assertEquals("\"a\\\\b\\012\\303\\251\\077\"", LivepatchGlue.cString("a\\b\né?"));
     }
