@@ -80,9 +80,9 @@ static void run_case(struct run *r, const char *name, const char *objname, const
 	snprintf(r->report, sizeof(r->report), "%s/report.json", r->dir);
 	/* both compiled as src.c, so that __FILE__ is the same as in a kernel build */
 	if (shell("mkdir -p %s/a %s/b && cp %s/%s/pre.c %s/a/src.c && cp %s/%s/post.c %s/b/src.c && "
-		  "cd %s/a && gcc-12 %s -I%s/%s -o %s src.c && cd %s/b && gcc-12 %s -I%s/%s -o %s src.c",
+		  "cd %s/a && gcc-12 %s -I%s/%s -I%s -o %s src.c && cd %s/b && gcc-12 %s -I%s/%s -I%s -o %s src.c",
 		  r->dir, r->dir, cases, name, r->dir, cases, name, r->dir, r->dir, cflags, cases,
-		  name, r->pre, r->dir, cflags, cases, name, r->post))
+		  name, cases, r->pre, r->dir, cflags, cases, name, cases, r->post))
 		errx(1, "cannot compile case %s", name);
 	if (shell("printf '0x1\\texported_fn\\tvmlinux\\tEXPORT_SYMBOL\\t\\n"
 	       "0x2\\tprintk\\tvmlinux\\tEXPORT_SYMBOL\\t\\n"
