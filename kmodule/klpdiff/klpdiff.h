@@ -142,7 +142,6 @@ const struct special *special_at(size_t i);
 const struct special *special_of(const char *name);
 bool is_special_section(const struct section *s);
 size_t entry_size(struct section *s);
-struct context;
 void check_special_layouts(struct context *ctx, struct object *obj);
 bool entry_site(struct section *s, uint64_t off, struct symbol **sym, int64_t *addend);
 size_t entries_in_function(struct section *s, struct symbol *f, uint64_t **out);
