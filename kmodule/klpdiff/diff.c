@@ -389,7 +389,7 @@ static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbo
 		return false;
 	/* the lineno bit-field shares its word with class and flags */
 	if (ta->sec->data && tb->sec->data) {
-		uint32_t x, y, mask = (uint32_t)((1ULL << sp->line_bits) - 1);
+		uint32_t x = 0, y = 0, mask = (uint32_t)((1ULL << sp->line_bits) - 1);
 
 		memcpy(&x, ta->sec->data + a0 + lf, le - lf);
 		memcpy(&y, tb->sec->data + b0 + lf, le - lf);
