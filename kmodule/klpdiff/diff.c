@@ -260,6 +260,8 @@ void correlate(struct context *ctx)
 
 static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_t ab,
 			uint32_t type);
+static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbol *tb,
+				     int64_t ab);
 
 static bool rela_equal(const struct rela *ra, const struct rela *rb)
 {
@@ -307,6 +309,9 @@ static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_
 			return ta->sec->data == tb->sec->data;
 		return !memcmp(ta->sec->data, tb->sec->data, ta->sec->sh.sh_size);
 	}
+	if (ta->sec && tb->sec && !strcmp(ta->sec->name, tb->sec->name) &&
+	    special_of(ta->sec->name) && special_of(ta->sec->name)->referenced)
+		return referenced_entries_equal(ta, aa, tb, ab);
 	if (aa != ab)
 		return false;
 	if (!ta->sec || !tb->sec)
@@ -363,78 +368,105 @@ out:
 	return eq;
 }
 
-struct special {
-	const char *name;
-	size_t entsize;
-};
+/* Set while comparing when two entries differ only in their line numbers. */
+static bool lines_differ;
 
-/* Special sections whose entries are part of a function's identity. */
-static const struct special compared_specials[] = {
-	{ ".altinstructions", 12 },
-	{ "__jump_table", 16 },
-	{ "__ex_table", 12 },
-	{ ".parainstructions", 16 },
-};
-
-/* Entry offsets of special section @s whose first field points into @f. */
-static size_t entries_of(struct section *s, size_t entsize, struct symbol *f, uint64_t **out)
+/*
+ * Descriptors referenced by code (dynamic debug) are compared by content, not by name: their
+ * names carry a counter. A different line number alone is noted, not a difference.
+ */
+static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbol *tb,
+				     int64_t ab)
 {
-	uint64_t *v = xcalloc(s->nrelas, sizeof(*v));
-	size_t i, n = 0;
+	const struct special *sp = special_of(ta->sec->name);
+	uint64_t es = ta->sym.st_size, lf = sp->line_field, le = lf + (sp->line_bits > 16 ? 4 : 2);
+	uint64_t a0 = ta->sym.st_value, b0 = tb->sym.st_value;
 
-	for (i = 0; i < s->nrelas; i++) {
-		const struct rela *r = &s->relas[i];
+	if (aa != ab || es != tb->sym.st_size || le > es)
+		return false;
+	if (!range_equal(ta->sec, a0, tb->sec, b0, lf) ||
+	    !range_equal(ta->sec, a0 + le, tb->sec, b0 + le, es - le))
+		return false;
+	/* the lineno bit-field shares its word with class and flags */
+	if (ta->sec->data && tb->sec->data) {
+		uint32_t x = 0, y = 0, mask = (uint32_t)((1ULL << sp->line_bits) - 1);
 
-		if (r->offset % entsize || r->offset + entsize > s->sh.sh_size || !s->data ||
-		    r->sym->sec != f->sec)
-			continue;
-		if (r->sym->type == STT_SECTION &&
-		    (r->addend < (int64_t)f->sym.st_value ||
-		     r->addend >= (int64_t)(f->sym.st_value + f->sym.st_size)))
-			continue;
-		if (r->sym->type != STT_SECTION && r->sym != f)
-			continue;
-		v[n++] = r->offset;
+		memcpy(&x, ta->sec->data + a0 + lf, le - lf);
+		memcpy(&y, tb->sec->data + b0 + lf, le - lf);
+		if ((x & ~mask) != (y & ~mask))
+			return false;
+		if (x != y)
+			lines_differ = true;
 	}
-	*out = v;
-	return n;
+	return true;
 }
 
+/*
+ * The fields of entries at @ea and @eb other than their site (compared as part of the
+ * function) and their line number (only noted).
+ */
+static bool entry_fields_equal(const struct special *sp, struct section *sa, uint64_t ea,
+			       struct section *sb, uint64_t eb)
+{
+	uint64_t es = entry_size(sa), from = sp->site_width, lf = es, le = es;
+
+	if (es != entry_size(sb))
+		return false;
+	if (sp->line_bits) {
+		lf = sp->line_field;
+		le = lf + (sp->line_bits > 16 ? 4 : 2);
+		if (entry_line(sp, sa, ea) != entry_line(sp, sb, eb))
+			lines_differ = true;
+	}
+	return range_equal(sa, ea + from, sb, eb + from, lf - from) &&
+	       range_equal(sa, ea + le, sb, eb + le, es - le);
+}
+
+static bool replacements_equal(const struct special *sp, struct object *pa, struct section *sa,
+			       uint64_t ea, struct object *pb, struct section *sb, uint64_t eb)
+{
+	struct section *ra = find_section(pa, ".altinstr_replacement");
+	struct section *rb = find_section(pb, ".altinstr_replacement");
+	struct rela **x, **y;
+	size_t nx = relas_in(sa, ea + sp->repl_field, ea + sp->repl_field + 4, &x);
+	size_t ny = relas_in(sb, eb + sp->repl_field, eb + sp->repl_field + 4, &y);
+	unsigned int len = sa->data[ea + sp->repl_len_field];
+	bool eq = true;
+
+	if (nx == 1 && ny == 1 && ra && rb && x[0]->sym->sec == ra && y[0]->sym->sec == rb)
+		eq = range_equal(ra, x[0]->addend, rb, y[0]->addend, len);
+	free(x);
+	free(y);
+	return eq;
+}
+
+/* The entries of the compared special sections belonging to @a and @b. */
 static bool specials_equal(struct object *pa, struct symbol *a, struct object *pb,
 			   struct symbol *b)
 {
 	size_t k;
 
-	for (k = 0; k < sizeof(compared_specials) / sizeof(compared_specials[0]); k++) {
-		const struct special *sp = &compared_specials[k];
-		struct section *sa = find_section(pa, sp->name), *sb = find_section(pb, sp->name);
+	for (k = 0; k < special_count(); k++) {
+		const struct special *sp = special_at(k);
+		struct section *sa, *sb;
 		uint64_t *ea = NULL, *eb = NULL;
 		size_t na = 0, nb = 0, i;
 		bool eq = true;
 
+		if (!sp->compared)
+			continue;
+		sa = find_section(pa, sp->name);
+		sb = find_section(pb, sp->name);
 		if (sa)
-			na = entries_of(sa, sp->entsize, a, &ea);
+			na = entries_in_function(sa, a, &ea);
 		if (sb)
-			nb = entries_of(sb, sp->entsize, b, &eb);
+			nb = entries_in_function(sb, b, &eb);
 		if (na != nb)
-			return false;
+			eq = false;
 		for (i = 0; i < na && eq; i++) {
-			/* Fields other than the site itself: compare bytes and targets. */
-			eq = range_equal(sa, ea[i] + 4, sb, eb[i] + 4, sp->entsize - 4);
-			if (eq && !strcmp(sp->name, ".altinstructions")) {
-				struct section *ra = find_section(pa, ".altinstr_replacement");
-				struct section *rb = find_section(pb, ".altinstr_replacement");
-				struct rela **x, **y;
-				size_t nx = relas_in(sa, ea[i] + 4, ea[i] + 8, &x);
-				size_t ny = relas_in(sb, eb[i] + 4, eb[i] + 8, &y);
-				unsigned int len = sa->data[ea[i] + 11];
-
-				if (nx == 1 && ny == 1 && ra && rb && x[0]->sym->sec == ra &&
-				    y[0]->sym->sec == rb)
-					eq = range_equal(ra, x[0]->addend, rb, y[0]->addend, len);
-				free(x);
-				free(y);
-			}
+			eq = entry_fields_equal(sp, sa, ea[i], sb, eb[i]);
+			if (eq && sp->repl_field)
+				eq = replacements_equal(sp, pa, sa, ea[i], pb, sb, eb[i]);
 		}
 		free(ea);
 		free(eb);
@@ -444,6 +476,114 @@ static bool specials_equal(struct object *pa, struct symbol *a, struct object *p
 	return true;
 }
 
+/* Relocations of [a0, a0 + size) and [b0, b0 + size): same offsets, types and targets. */
+static bool relas_equal(struct section *sa, uint64_t a0, struct section *sb, uint64_t b0,
+			uint64_t size)
+{
+	struct rela **ra, **rb;
+	size_t na = relas_in(sa, a0, a0 + size, &ra), nb = relas_in(sb, b0, b0 + size, &rb), i;
+	bool eq = na == nb;
+
+	qsort(ra, na, sizeof(*ra), cmp_rela_off);
+	qsort(rb, nb, sizeof(*rb), cmp_rela_off);
+	for (i = 0; i < na && eq; i++)
+		eq = ra[i]->offset - a0 == rb[i]->offset - b0 && rela_equal(ra[i], rb[i]);
+	free(ra);
+	free(rb);
+	return eq;
+}
+
+/*
+ * Callees whose second argument is the caller's __LINE__ (might_sleep(), might_fault(),
+ * RCU_LOCKDEP_WARN() in debug configs): loaded with `mov $line, %esi` before the call.
+ */
+static const char *const line_callees[] = {
+	"__might_sleep", "___might_sleep", "__might_resched", "__might_fault",
+	"lockdep_rcu_suspicious", NULL,
+};
+
+/* Is the first call or tail call after @from in @f to a function taking a line number? */
+static bool next_call_takes_line(struct symbol *f, uint64_t from)
+{
+	struct section *s = f->sec;
+	uint64_t end = f->sym.st_value + f->sym.st_size, best = end;
+	const struct rela *call = NULL;
+	size_t i, k;
+
+	for (i = 0; i < s->nrelas; i++) {
+		const struct rela *r = &s->relas[i];
+
+		if (r->offset < from + 1 || r->offset >= best || r->offset + 4 > end ||
+		    (r->type != R_X86_64_PLT32 && r->type != R_X86_64_PC32) ||
+		    (s->data[r->offset - 1] != 0xe8 && s->data[r->offset - 1] != 0xe9))
+			continue;
+		best = r->offset;
+		call = r;
+	}
+	if (!call)
+		return false;
+	for (k = 0; line_callees[k]; k++)
+		if (!call->sym->sec && !strcmp(call->sym->name, line_callees[k]))
+			return true;
+	return false;
+}
+
+static bool in_relocation(struct section *s, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrelas; i++)
+		if (off >= s->relas[i].offset && off < s->relas[i].offset + 4)
+			return true;
+	return false;
+}
+
+/*
+ * Do @a and @b differ only in line numbers loaded for a line-taking callee? Every differing
+ * byte must lie in the immediate of a `mov $imm32, %esi` (be imm32) found in both, with small
+ * values, and the next call after it must be to one of line_callees.
+ */
+static bool only_line_immediates_differ(struct symbol *a, struct symbol *b)
+{
+	uint64_t size = a->sym.st_size, i;
+	const unsigned char *pa, *pb;
+	unsigned char *masked;
+	bool ok = true;
+
+	if (size != b->sym.st_size || !a->sec->data || !b->sec->data)
+		return false;
+	pa = a->sec->data + a->sym.st_value;
+	pb = b->sec->data + b->sym.st_value;
+	masked = xcalloc(size, 1);
+	memcpy(masked, pb, size);
+	for (i = 0; i < size && ok; i++) {
+		uint64_t p;
+		uint32_t va, vb;
+		bool found = false;
+
+		if (masked[i] == pa[i])
+			continue;
+		for (p = i >= 4 ? i - 4 : 0; p < i && !found; p++) {
+			if (pa[p] != 0xbe || pb[p] != 0xbe || p + 5 > size ||
+			    in_relocation(a->sec, a->sym.st_value + p))
+				continue;
+			memcpy(&va, pa + p + 1, 4);
+			memcpy(&vb, pb + p + 1, 4);
+			if (!va || !vb || va >= 1u << 20 || vb >= 1u << 20)
+				continue;
+			if (!next_call_takes_line(a, a->sym.st_value + p + 5) ||
+			    !next_call_takes_line(b, b->sym.st_value + p + 5))
+				continue;
+			memcpy(masked + p + 1, pa + p + 1, 4);
+			found = true;
+		}
+		ok = found;
+	}
+	ok = ok && !memcmp(masked, pa, size);
+	free(masked);
+	return ok;
+}
+
 static bool function_equal(struct context *ctx, struct symbol *a, struct symbol *b)
 {
 	if (a->sym.st_size != b->sym.st_size)
@@ -451,6 +591,20 @@ static bool function_equal(struct context *ctx, struct symbol *a, struct symbol 
 	if (!range_equal(a->sec, a->sym.st_value, b->sec, b->sym.st_value, a->sym.st_size))
 		return false;
 	return specials_equal(ctx->pre, a, ctx->post, b);
+}
+
+/* Equal but for line numbers (in code, __bug_table entries, dynamic debug descriptors)? */
+static bool function_equal_but_lines(struct context *ctx, struct symbol *a, struct symbol *b)
+{
+	bool eq;
+
+	if (!only_line_immediates_differ(a, b))
+		return false;
+	lines_differ = false;
+	eq = relas_equal(a->sec, a->sym.st_value, b->sec, b->sym.st_value, a->sym.st_size) &&
+	     specials_equal(ctx->pre, a, ctx->post, b);
+	lines_differ = true;
+	return eq;
 }
 
 void compare(struct context *ctx)
@@ -463,8 +617,16 @@ void compare(struct context *ctx)
 
 		if (a->type != STT_FUNC || !a->sec || !a->twin)
 			continue;
-		a->status = function_equal(ctx, a, a->twin) ? ST_SAME : ST_CHANGED;
+		lines_differ = false;
+		if (function_equal(ctx, a, a->twin) ||
+		    function_equal_but_lines(ctx, a, a->twin)) {
+			a->status = ST_SAME;
+			a->line_only = lines_differ;
+		} else {
+			a->status = ST_CHANGED;
+		}
 		a->twin->status = a->status;
+		a->twin->line_only = a->line_only;
 	}
 	for (i = 1; i < post->nsyms; i++) {
 		struct symbol *b = &post->syms[i];
@@ -486,6 +648,8 @@ void compare(struct context *ctx)
 
 /* --- patchability --- */
 
+static void check_line_only(struct context *ctx);
+
 bool fentry_offset(struct symbol *f, uint64_t *off)
 {
 	struct section *m = f->sec ? find_section(f->sec->obj, "__mcount_loc") : NULL;
@@ -506,22 +670,25 @@ bool fentry_offset(struct symbol *f, uint64_t *off)
 
 static void mark_static_keys(struct object *obj)
 {
-	struct section *jt = find_section(obj, "__jump_table");
-	size_t i;
+	size_t k, i;
 
-	if (!jt)
-		return;
-	for (i = 0; i < jt->nrelas; i++) {
-		int64_t a;
-		struct rela r = jt->relas[i];
-		struct symbol *k;
+	for (k = 0; k < special_count(); k++) {
+		const struct special *sp = special_at(k);
+		struct section *s = sp->key_is_static_key ? find_section(obj, sp->name) : NULL;
+		size_t es = s ? entry_size(s) : 0;
 
-		if (r.offset % 16 != 8)
-			continue;
-		r.addend &= ~3LL;	/* branch and init flags live in the low bits */
-		k = resolve_target(&r, &a);
-		if (k->type != STT_SECTION)
-			k->static_key = true;
+		for (i = 0; es && i < s->nrelas; i++) {
+			int64_t a;
+			struct rela r = s->relas[i];
+			struct symbol *key;
+
+			if (r.offset % es != sp->key_field)
+				continue;
+			r.addend &= ~3LL;	/* branch and init flags live in the low bits */
+			key = resolve_target(&r, &a);
+			if (key->type != STT_SECTION)
+				key->static_key = true;
+		}
 	}
 }
 
@@ -544,8 +711,11 @@ void check_patchability(struct context *ctx)
 	struct object *pre = ctx->pre, *post = ctx->post;
 	size_t i, j;
 
+	check_special_layouts(ctx, pre);
+	check_special_layouts(ctx, post);
 	mark_static_keys(pre);
 	mark_static_keys(post);
+	check_line_only(ctx);
 
 	for (i = 1; i < pre->nsyms; i++) {
 		struct symbol *a = &pre->syms[i];
@@ -626,6 +796,38 @@ void check_patchability(struct context *ctx)
 			add_issue(ctx, "INIT_CHANGED", b->name, b->sec->name,
 				  "new init data %s", b->name);
 	}
+}
+
+/*
+ * A patch whose only effect on code is moved line numbers (a line added above a WARN_ON(),
+ * might_sleep(), pr_debug()) changes nothing worth patching: refused, as no function would be
+ * patched for it and "nothing changed" would hide why.
+ */
+static void check_line_only(struct context *ctx)
+{
+	struct object *pre = ctx->pre, *post = ctx->post;
+	struct symbol *first = NULL;
+	size_t i, n = 0;
+
+	for (i = 1; i < post->nsyms; i++) {
+		struct symbol *b = &post->syms[i];
+
+		if (b->type == STT_FUNC && b->sec && (b->status == ST_CHANGED || b->status == ST_NEW))
+			return;
+	}
+	for (i = 1; i < pre->nsyms; i++) {
+		struct symbol *a = &pre->syms[i];
+
+		if (a->type == STT_FUNC && a->sec && a->line_only) {
+			if (!first)
+				first = a->parent ? a->parent : a;
+			n++;
+		}
+	}
+	if (first)
+		add_issue(ctx, "NO_FUNCTIONAL_CHANGE", first->name, first->sec->name,
+			  "only line numbers changed (%s%s): no function needs patching; drop the patch or make a functional change",
+			  first->name, n > 1 ? " and others" : "");
 }
 
 /* --- inputs --- */

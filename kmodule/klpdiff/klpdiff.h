@@ -46,6 +46,7 @@ struct section {
 	struct symbol **syms;	/* function/object symbols defined here */
 	size_t nsyms;
 	struct symbol *secsym;
+	size_t entsize;		/* special sections: derived entry size (entry_size()) */
 	/* output state */
 	bool include;
 	int outidx;
@@ -65,6 +66,7 @@ struct symbol {
 	bool include;
 	bool static_key;	/* referenced as a key from __jump_table */
 	bool ignored;		/* KHP_IGNORE_FUNCTION */
+	bool line_only;		/* differs from its twin only in line numbers */
 	char *outname;
 	int outidx;
 };
@@ -120,6 +122,43 @@ struct context {
 	char **ignored_sections;
 	size_t nignored_sections;
 };
+
+/* How a runtime table's entries relate to code; see special.c. */
+enum site_length {
+	SITE_LEN_NONE = 0,
+	SITE_LEN_BRANCH = 100,	/* jmp/call/jcc rel32 at the site: 5 or 6 */
+	SITE_LEN_JUMP_LABEL,	/* a jump label's jmp or nop: 2 or 5 */
+	SITE_LEN_FIELD,		/* a byte of the entry (len_field) */
+};
+
+struct special {
+	const char *name;
+	unsigned int site_width;	/* bytes of the site field at offset 0; 0: no site */
+	const char *wildcard;		/* kind of the site in the report; NULL: not a wildcard */
+	unsigned int site_len;		/* bytes rewritten at the site, or an enum site_length */
+	unsigned int len_field;		/* SITE_LEN_FIELD: offset of that byte */
+	unsigned int repl_field;	/* offset of a pointer to replacement code (alternatives) */
+	unsigned int repl_len_field;	/* offset of the replacement's length byte */
+	unsigned int key_field;		/* offset of a key pointer (flags in its low 2 bits) */
+	bool key_is_static_key;		/* the key is a struct static_key */
+	unsigned int line_field;	/* offset of a line number of line_bits bits */
+	unsigned int line_bits;
+	bool compared;			/* entries are part of their function's identity */
+	bool referenced;		/* entries are referenced by code (not a site table) */
+	const char *companion;		/* a parallel table with the same number of entries */
+	const char *refuse_new;		/* new entries cannot be carried: why, for the user */
+};
+
+/* special.c */
+size_t special_count(void);
+const struct special *special_at(size_t i);
+const struct special *special_of(const char *name);
+bool is_special_section(const struct section *s);
+size_t entry_size(struct section *s);
+void check_special_layouts(struct context *ctx, struct object *obj);
+bool entry_site(struct section *s, uint64_t off, struct symbol **sym, int64_t *addend);
+size_t entries_in_function(struct section *s, struct symbol *f, uint64_t **out);
+unsigned long entry_line(const struct special *sp, struct section *s, uint64_t off);
 
 /* elfobj.c */
 struct object *object_open(const char *path);

@@ -208,20 +208,62 @@ static size_t external(struct context *ctx, const char *name, bool defined_in_pr
 	return i;
 }
 
-static bool is_known_special(const char *n)
+static bool map_rela(struct context *ctx, struct section *from, const struct rela *r,
+		     size_t *sym, int64_t *addend, bool *klp);
+
+/* The name of what @r refers to, for messages (the PRE.o name when correlated). */
+static const char *target_name(const struct rela *r)
 {
-	static const char *const names[] = {
-		"__mcount_loc", ".return_sites", ".retpoline_sites", ".smp_locks",
-		".altinstructions", "__jump_table", "__ex_table", "__bug_table",
-		".static_call_sites", ".parainstructions", ".orc_unwind_ip", ".orc_unwind",
-		".altinstr_replacement", ".ibt_endbr_seal", NULL,
-	};
+	int64_t a;
+	struct symbol *t = resolve_target(r, &a);
+
+	return t->twin ? t->twin->name : t->name;
+}
+
+/* The output section collecting the carried entries of special section @s. */
+static int entry_osec(struct section *s)
+{
 	size_t i;
 
-	for (i = 0; names[i]; i++)
-		if (!strcmp(n, names[i]))
-			return true;
-	return false;
+	for (i = 0; i < nosecs; i++)
+		if (!strcmp(osecs[i].name, s->name))
+			return (int)i;
+	return add_osec(s->name, &s->sh, NULL, 0);
+}
+
+/*
+ * Copies the entry @t of a special section referenced by included code (a dynamic debug
+ * descriptor) into OUT.o's section of the same name, where the module loader registers it, with
+ * its own relocations (strings) mapped. Returns its output symbol.
+ */
+static size_t carried_entry(struct context *ctx, struct symbol *t)
+{
+	struct section *s = t->sec;
+	uint64_t start = t->sym.st_value, size = t->sym.st_size, off;
+	int o = entry_osec(s);
+	size_t i;
+
+	off = osecs[o].size;
+	osecs[o].buf = realloc(osecs[o].buf, off + size);
+	if (!osecs[o].buf)
+		err(2, "realloc");
+	memcpy(osecs[o].buf + off, s->data + start, size);
+	osecs[o].size = off + size;
+	t->include = true;
+	t->outname = xstrdup(t->name);
+	t->outidx = (int)add_osym(t->name, STB_LOCAL, STT_OBJECT, o, off, size);
+	for (i = 0; i < s->nrelas; i++) {
+		const struct rela *r = &s->relas[i];
+		size_t sym;
+		int64_t addend;
+		bool klp;
+
+		if (r->offset < start || r->offset >= start + size ||
+		    !map_rela(ctx, s, r, &sym, &addend, &klp))
+			continue;
+		add_orela(&osecs[o], klp, r->offset - start + off, r->type, sym, addend);
+	}
+	return (size_t)t->outidx;
 }
 
 /*
@@ -240,7 +282,7 @@ static bool map_rela(struct context *ctx, struct section *from, const struct rel
 
 		if (!s->include) {
 			/* text without functions (.altinstr_aux) is carried whole */
-			if ((is_text_section(s) && s->nsyms) || is_known_special(s->name) ||
+			if ((is_text_section(s) && s->nsyms) || is_special_section(s) ||
 			    !(s->sh.sh_flags & SHF_ALLOC)) {
 				add_issue(ctx, "UNSUPPORTED_RELOCATION", NULL, from->name,
 					  "relocation at %s+0x%lx to %s+%ld cannot be expressed",
@@ -258,6 +300,21 @@ static bool map_rela(struct context *ctx, struct section *from, const struct rel
 		*sym = external(ctx, t->name, false, false, klp);
 		*addend = a;
 		return true;
+	}
+	if (!t->include && special_of(t->sec->name)) {
+		const struct special *sp = special_of(t->sec->name);
+
+		if (sp->referenced) {
+			*sym = carried_entry(ctx, t);
+			*addend = a;
+			return true;
+		}
+		if (sp->refuse_new && !t->twin) {
+			add_issue(ctx, "UNSUPPORTED_SECTION", t->name, t->sec->name,
+				  "new %s entry %s used by %s: %s", t->sec->name, t->name,
+				  from->name, sp->refuse_new);
+			return false;
+		}
 	}
 	if (!t->include) {
 		struct symbol *pre = t->twin;
@@ -332,34 +389,14 @@ static void process_work(struct context *ctx)
 			if (klp && !strcmp(s->name, ".altinstr_replacement") &&
 			    strcmp(ctx->objname, "vmlinux") &&
 			    !strcmp(osyms[sym].klp_obj, ctx->objname))
-				add_issue(ctx, "UNSUPPORTED_ALTERNATIVE", NULL, s->name,
-					  "alternative replacement code needs %s of module %s, resolved too late",
+				add_issue(ctx, "UNSUPPORTED_ALTERNATIVE", target_name(&s->relas[i]), s->name,
+					  "alternative replacement code needs %s of module %s, which a livepatch can only reach after alternatives are applied: keep alternatives using that symbol out of the changed code",
 					  osyms[sym].name, ctx->objname);
 			add_orela(&osecs[s->outidx], klp, s->relas[i].offset, s->relas[i].type, sym,
 				  addend);
 		}
 	}
 }
-
-struct outspecial {
-	const char *name;
-	size_t entsize;
-};
-
-static const struct outspecial outspecials[] = {
-	{ "__mcount_loc", 8 },
-	{ ".return_sites", 4 },
-	{ ".retpoline_sites", 4 },
-	{ ".smp_locks", 4 },
-	{ ".ibt_endbr_seal", 4 },
-	{ ".altinstructions", 12 },
-	{ "__jump_table", 16 },
-	{ "__ex_table", 12 },
-	{ "__bug_table", 12 },
-	{ ".static_call_sites", 8 },
-	{ ".parainstructions", 16 },
-	{ ".orc_unwind_ip", 4 },
-};
 
 /* The reloc of @s at exactly @off, if any. */
 static struct rela *rela_at(struct section *s, uint64_t off)
@@ -372,23 +409,27 @@ static struct rela *rela_at(struct section *s, uint64_t off)
 	return NULL;
 }
 
-static void filter_special(struct context *ctx, struct section *s, size_t entsize)
+/* Keeps the entries of site table @s whose site is in included code. */
+static void filter_special(struct context *ctx, const struct special *sp, struct section *s)
 {
-	struct section *orc = NULL;
-	size_t n, e, kept = 0;
+	struct section *comp = NULL;
+	size_t n, e, kept = 0, entsize = entry_size(s), compsize = 0;
 	int o = -1, oo = -1;
 
-	if (s->sh.sh_size % entsize) {
-		add_issue(ctx, "UNSUPPORTED_SECTION", NULL, s->name,
-			  "size of %s is not a multiple of %zu", s->name, entsize);
-		return;
-	}
-	if (!strcmp(s->name, ".orc_unwind_ip")) {
-		orc = find_section(ctx->post, ".orc_unwind");
-		if (!orc || orc->sh.sh_size / 6 != s->sh.sh_size / 4)
-			return;
-	}
+	if (!entsize)
+		return;	/* refused by check_special_layouts() */
 	n = s->sh.sh_size / entsize;
+	if (sp->companion) {
+		comp = find_section(ctx->post, sp->companion);
+		compsize = comp && n ? comp->sh.sh_size / n : 0;
+		if (!comp || !compsize || comp->sh.sh_size % n ||
+		    (comp->sh.sh_entsize && comp->sh.sh_entsize != compsize)) {
+			add_issue(ctx, "UNSUPPORTED_SECTION", NULL, s->name,
+				  "%s and %s do not have the same number of entries", s->name,
+				  sp->companion);
+			return;
+		}
+	}
 	for (e = 0; e < n; e++) {
 		struct rela *anchor = rela_at(s, e * entsize);
 		size_t k;
@@ -400,16 +441,16 @@ static void filter_special(struct context *ctx, struct section *s, size_t entsiz
 			GElf_Shdr sh = s->sh;
 
 			o = add_osec(s->name, &sh, NULL, 0);
-			if (orc)
-				oo = add_osec(orc->name, &orc->sh, NULL, 0);
+			if (comp)
+				oo = add_osec(comp->name, &comp->sh, NULL, 0);
 		}
 		osecs[o].buf = realloc(osecs[o].buf, (kept + 1) * entsize);
 		memcpy(osecs[o].buf + kept * entsize, s->data + e * entsize, entsize);
 		osecs[o].size = (kept + 1) * entsize;
-		if (orc) {
-			osecs[oo].buf = realloc(osecs[oo].buf, (kept + 1) * 6);
-			memcpy(osecs[oo].buf + kept * 6, orc->data + e * 6, 6);
-			osecs[oo].size = (kept + 1) * 6;
+		if (comp) {
+			osecs[oo].buf = realloc(osecs[oo].buf, (kept + 1) * compsize);
+			memcpy(osecs[oo].buf + kept * compsize, comp->data + e * compsize, compsize);
+			osecs[oo].size = (kept + 1) * compsize;
 		}
 		for (k = 0; k < s->nrelas; k++) {
 			struct rela *r = &s->relas[k];
@@ -419,17 +460,16 @@ static void filter_special(struct context *ctx, struct section *s, size_t entsiz
 
 			if (r->offset < e * entsize || r->offset >= (e + 1) * entsize)
 				continue;
-			if (!strcmp(s->name, ".altinstructions") && r->offset % entsize == 4 &&
+			if (sp->repl_field && r->offset % entsize == sp->repl_field &&
 			    r->sym->sec && !r->sym->sec->include)
 				include_section(r->sym->sec);
 			if (!map_rela(ctx, s, r, &sym, &addend, &klp))
 				continue;
-			if (klp && strcmp(ctx->objname, "vmlinux") &&
-			    (!strcmp(s->name, "__jump_table") ||
-			     !strcmp(s->name, ".static_call_sites")) &&
+			if (klp && sp->key_field && r->offset % entsize == sp->key_field &&
+			    strcmp(ctx->objname, "vmlinux") &&
 			    !strcmp(osyms[sym].klp_obj, ctx->objname))
-				add_issue(ctx, "UNSUPPORTED_STATIC_KEY", NULL, s->name,
-					  "%s entry needs key %s of module %s, resolved too late",
+				add_issue(ctx, "UNSUPPORTED_STATIC_KEY", target_name(r), s->name,
+					  "%s entry needs key %s of module %s, which a livepatch can only reach after the module's jump labels and static calls are set up: keep static branches and static calls on that key out of the changed code",
 					  s->name, osyms[sym].name, ctx->objname);
 			add_orela(&osecs[o], klp, r->offset - e * entsize + kept * entsize,
 				  r->type, sym, addend);
@@ -447,7 +487,7 @@ static void check_unknown_sections(struct context *ctx)
 		struct section *s = &post->secs[i];
 
 		/* data pointing at old code is fine: the old code is redirected */
-		if (s->include || !(s->sh.sh_flags & SHF_ALLOC) || is_known_special(s->name) ||
+		if (s->include || !(s->sh.sh_flags & SHF_ALLOC) || is_special_section(s) ||
 		    is_patch_api_section(s) || is_ignored_section(ctx, s) ||
 		    is_text_section(s) || is_data_section(s) || starts(s->name, ".discard") ||
 		    !strcmp(s->name, ".eh_frame") ||
@@ -515,11 +555,12 @@ void plan_output(struct context *ctx)
 			include_section(post->syms[i].sec);
 	include_callbacks(ctx);
 	process_work(ctx);
-	for (i = 0; i < sizeof(outspecials) / sizeof(outspecials[0]); i++) {
-		struct section *s = find_section(post, outspecials[i].name);
+	for (i = 0; i < special_count(); i++) {
+		const struct special *sp = special_at(i);
+		struct section *s = sp->site_width ? find_section(post, sp->name) : NULL;
 
 		if (s)
-			filter_special(ctx, s, outspecials[i].entsize);
+			filter_special(ctx, sp, s);
 	}
 	process_work(ctx);
 	check_unknown_sections(ctx);

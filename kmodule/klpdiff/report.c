@@ -57,29 +57,6 @@ struct wildcard {
 	const char *kind;
 };
 
-struct site_table {
-	const char *section;
-	size_t entsize;
-	const char *kind;
-};
-
-static const struct site_table site_tables[] = {
-	{ "__mcount_loc", 8, "FENTRY" },
-	{ ".return_sites", 4, "RETURN_THUNK" },
-	{ ".retpoline_sites", 4, "RETPOLINE" },
-	{ ".smp_locks", 4, "SMP_LOCK" },
-	{ ".altinstructions", 12, "ALTERNATIVE" },
-	{ "__jump_table", 16, "JUMP_LABEL" },
-	{ ".static_call_sites", 8, "STATIC_CALL" },
-	/*
-	 * Paravirt patch sites are rewritten like alternatives (since Linux 6.8 they are
-	 * alternatives); a sealed endbr64 becomes a 4-byte nop. Both are reported with the
-	 * contract's ALTERNATIVE kind: any bytes may be found there.
-	 */
-	{ ".parainstructions", 16, "ALTERNATIVE" },
-	{ ".ibt_endbr_seal", 4, "ALTERNATIVE" },
-};
-
 /* Length of a jmp/call/jcc rel32 or a jump label's jump/nop at @p. */
 static unsigned int branch_length(const unsigned char *p, size_t avail, bool jump_label)
 {
@@ -103,53 +80,55 @@ static int cmp_wildcard(const void *a, const void *b)
 	return strcmp(x->kind, y->kind);
 }
 
+/* Bytes the kernel may rewrite at the site of entry @off of special section @s. */
+static unsigned int site_length(const struct special *sp, struct section *s, uint64_t off,
+				const unsigned char *site, size_t avail)
+{
+	switch (sp->site_len) {
+	case SITE_LEN_BRANCH:
+		return branch_length(site, avail, false);
+	case SITE_LEN_JUMP_LABEL:
+		return branch_length(site, avail, true);
+	case SITE_LEN_FIELD:
+		return s->data[off + sp->len_field];
+	default:
+		return sp->site_len;
+	}
+}
+
 static size_t wildcards_of(struct object *pre, struct symbol *f, struct wildcard **out)
 {
 	struct wildcard *v = NULL;
 	size_t n = 0, t, i;
 	uint64_t start = f->sym.st_value, size = f->sym.st_size;
 
-	for (t = 0; t < sizeof(site_tables) / sizeof(site_tables[0]); t++) {
-		struct section *s = find_section(pre, site_tables[t].section);
-		size_t es = site_tables[t].entsize;
+	for (t = 0; t < special_count(); t++) {
+		const struct special *sp = special_at(t);
+		struct section *s = sp->wildcard ? find_section(pre, sp->name) : NULL;
+		uint64_t *entries;
+		size_t ne;
 
 		if (!s)
 			continue;
-		for (i = 0; i < s->nrelas; i++) {
-			struct rela *r = &s->relas[i];
+		ne = entries_in_function(s, f, &entries);
+		for (i = 0; i < ne; i++) {
+			struct symbol *sym;
 			int64_t off;
 			unsigned int len;
-			const unsigned char *site;
 
-			if (r->offset % es || r->offset + es > s->sh.sh_size || !s->data ||
-			    r->sym->sec != f->sec)
+			if (!entry_site(s, entries[i], &sym, &off))
 				continue;
-			off = r->addend + (r->sym->type == STT_SECTION ? 0 :
-					   (int64_t)r->sym->sym.st_value);
-			if (off < (int64_t)start || off >= (int64_t)(start + size))
-				continue;
-			off -= (int64_t)start;
-			site = f->sec->data + start + off;
-			if (!strcmp(s->name, "__mcount_loc") || !strcmp(s->name, ".static_call_sites"))
-				len = 5;
-			else if (!strcmp(s->name, ".smp_locks"))
-				len = 1;
-			else if (!strcmp(s->name, ".ibt_endbr_seal"))
-				len = 4;
-			else if (!strcmp(s->name, ".altinstructions"))
-				len = s->data[r->offset + 10];
-			else if (!strcmp(s->name, ".parainstructions"))
-				len = s->data[r->offset + 9];
-			else
-				len = branch_length(site, size - off,
-						    !strcmp(s->name, "__jump_table"));
+			off += (sym->type == STT_SECTION ? 0 : (int64_t)sym->sym.st_value) -
+			       (int64_t)start;
+			len = site_length(sp, s, entries[i], f->sec->data + start + off, size - off);
 			if (!len)
 				continue;
 			v = realloc(v, (n + 1) * sizeof(*v));
 			if (!v)
 				err(2, "realloc");
-			v[n++] = (struct wildcard){ (uint64_t)off, len, site_tables[t].kind };
+			v[n++] = (struct wildcard){ (uint64_t)off, len, sp->wildcard };
 		}
+		free(entries);
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_wildcard);

@@ -79,8 +79,11 @@ static void run_case_args(struct run *r, const char *name, const char *objname,
 	snprintf(r->post, sizeof(r->post), "%s/post.o", r->dir);
 	snprintf(r->out, sizeof(r->out), "%s/out.o", r->dir);
 	snprintf(r->report, sizeof(r->report), "%s/report.json", r->dir);
-	if (shell("gcc-12 %s -o %s %s/%s/pre.c && gcc-12 %s -o %s %s/%s/post.c", cflags, r->pre,
-	       cases, name, cflags, r->post, cases, name))
+	/* both compiled as src.c, so that __FILE__ is the same as in a kernel build */
+	if (shell("mkdir -p %s/a %s/b && cp %s/%s/pre.c %s/a/src.c && cp %s/%s/post.c %s/b/src.c && "
+		  "cd %s/a && gcc-12 %s -I%s/%s -I%s -o %s src.c && cd %s/b && gcc-12 %s -I%s/%s -I%s -o %s src.c",
+		  r->dir, r->dir, cases, name, r->dir, cases, name, r->dir, r->dir, cflags, cases,
+		  name, cases, r->pre, r->dir, cflags, cases, name, cases, r->post))
 		errx(1, "cannot compile case %s", name);
 	if (shell("printf '0x1\\texported_fn\\tvmlinux\\tEXPORT_SYMBOL\\t\\n"
 	       "0x2\\tprintk\\tvmlinux\\tEXPORT_SYMBOL\\t\\n"
@@ -711,6 +714,199 @@ static void test_jump_labels(void)
 	CHECK(!exists(m.out));
 }
 
+/* Index of the section holding symbol @name in the object at @path, and the symbol. */
+static size_t symbol_section(struct elfview *v, const char *name, GElf_Sym *s)
+{
+	return symbol(v, name, s) ? s->st_shndx : 0;
+}
+
+/* Size and index of section @name; 0 when absent. */
+static size_t section_size(struct elfview *v, const char *name, size_t *index)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section(v, name, &sh);
+
+	if (index)
+		*index = scn ? elf_ndxscn(scn) : 0;
+	return scn ? sh.sh_size : 0;
+}
+
+/* Does any allocated section of the object at @path hold the string @s? */
+static bool holds_string(const char *path, const char *s)
+{
+	return shell("strings -a '%s' | grep -qF -- '%s'", path, s) == 0;
+}
+
+/* Every key field of OUT.o's __jump_table refers to a symbol defined in OUT.o's section @in. */
+static bool jump_keys_in(struct elfview *v, const char *in, size_t *nkeys)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section(v, ".rela__jump_table", &sh);
+	size_t idx, i;
+	bool ok = scn != NULL;
+
+	*nkeys = 0;
+	section_size(v, in, &idx);
+	for (i = 0; scn && i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Rela rl;
+		GElf_Sym t;
+
+		gelf_getrela(elf_getdata(scn, NULL), (int)i, &rl);
+		if (rl.r_offset % 16 != 8)
+			continue;
+		(*nkeys)++;
+		symbol_name(v, GELF_R_SYM(rl.r_info), &t);
+		ok = ok && t.st_shndx == idx;
+	}
+	return ok && idx;
+}
+
+/* pr_debug: descriptors of the patched function carried into OUT.o's __dyndbg with their keys. */
+static void test_dynamic_debug(void)
+{
+	static const char *const objnames[] = { "vmlinux", "mymod" };
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct run r;
+		struct elfview v;
+		GElf_Sym s;
+		size_t desc = 0, nkeys = 0;
+
+		run_case(&r, "dyndbg", objnames[k], NULL);
+		CHECK(r.rc == 0);
+		/* untouched() only moved a line and got another descriptor name: not changed */
+		CHECK(jq(r.report, ".changed | map(.symbol) == [\"existing\"]"));
+		CHECK(jq(r.report, ".unsupported == [] and .new == []"));
+		/* the descriptor size as built, from PRE.o */
+		CHECK(view_open(&v, r.pre));
+		CHECK(symbol(&v, "__UNIQUE_ID_ddebug0.3", &s) || symbol(&v, "__UNIQUE_ID_ddebug1.2", &s));
+		desc = s.st_size;
+		view_close(&v);
+		CHECK(desc >= 40);
+		CHECK(view_open(&v, r.out));
+		CHECK(section_size(&v, "__dyndbg", NULL) == 2 * desc);
+		CHECK(jump_keys_in(&v, "__dyndbg", &nkeys) && nkeys == 2);
+		CHECK(!has_rela_to(&v, ".klp.rela.vmlinux.__jump_table", ".klp.sym.vmlinux.__UNIQUE_ID_ddebug0.3,0", &s));
+		CHECK(!section(&v, ".klp.rela.vmlinux.__jump_table", &(GElf_Shdr){ 0 }));
+		CHECK(symbol_section(&v, "khp_new_existing", &s) != 0);
+		view_close(&v);
+		CHECK(holds_string(r.out, "khp new call site %d"));
+		CHECK(holds_string(r.out, "existing %d"));
+		CHECK(!holds_string(r.out, "untouched %d"));
+	}
+}
+
+/* A changed pr_debug format changes the function (descriptors are compared by content). */
+static void test_dynamic_debug_format_change(void)
+{
+	struct run r;
+
+	run_case(&r, "dyndbgfmt", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, ".changed | map(.symbol) == [\"existing\"]"));
+	CHECK(holds_string(r.out, "existing: %d"));
+}
+
+/* The line of the __bug_table entry whose site is in function @fn of the object at @path. */
+static long bug_line(const char *path, const char *fn)
+{
+	char cmd[8400], line[256];
+	FILE *f;
+	long v = -1;
+
+	snprintf(cmd, sizeof(cmd),
+		 "readelf -rW '%s' | sed -n '/__bug_table/,/^$/p' | awk '$5 ~ /%s/ {print $1}' | head -1",
+		 path, fn);
+	f = popen(cmd, "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		unsigned long off = strtoul(line, NULL, 16);
+		struct elfview ev;
+		GElf_Shdr sh;
+		Elf_Scn *scn;
+
+		if (view_open(&ev, path)) {
+			scn = section(&ev, "__bug_table", &sh);
+			if (scn && off + 10 <= sh.sh_size) {
+				unsigned short l;
+
+				memcpy(&l, (char *)elf_getdata(scn, NULL)->d_buf + off + 8, 2);
+				v = l;
+			}
+			view_close(&ev);
+		}
+	}
+	if (f)
+		pclose(f);
+	return v;
+}
+
+/* Only line numbers moved (might_sleep immediates, __bug_table, pr_debug): refused. */
+static void test_line_numbers_only(void)
+{
+	struct run r, c;
+
+	run_case(&r, "lineonly", "vmlinux", NULL);
+	CHECK(r.rc == 3);
+	CHECK(jq(r.report, ".unsupported | length == 1 and .[0].reason == \"NO_FUNCTIONAL_CHANGE\""));
+	CHECK(jq(r.report, ".unsupported[0].message | contains(\"only line numbers changed\")"));
+	CHECK(jq(r.report, ".changed == []"));
+	CHECK(!exists(r.out));
+	/* the immediates really differ: the test would be empty otherwise */
+	CHECK(shell("cmp -s %s/a/../pre.o %s/b/../post.o", r.dir, r.dir) != 0);
+
+	/* a real change besides: only that function is patched, with its new line numbers */
+	run_case(&c, "linechange", "vmlinux", NULL);
+	CHECK(c.rc == 0);
+	CHECK(jq(c.report, "(.changed | map(.symbol)) == [\"warner\"] and .unsupported == []"));
+	CHECK(bug_line(c.pre, "warner") > 0);
+	CHECK(bug_line(c.post, "warner") == bug_line(c.pre, "warner") + 1);
+	CHECK(bug_line(c.out, "khp_new_warner") == bug_line(c.post, "warner"));
+}
+
+/* A static key defined by the patch and a vmlinux key, used from a module's function. */
+static void test_new_static_key_in_module_part(void)
+{
+	struct run r;
+	struct elfview v;
+	GElf_Sym s;
+
+	run_case(&r, "newkey", "mymod", NULL);
+	CHECK(r.rc == 0);
+	CHECK(jq(r.report, "(.changed | map(.symbol)) == [\"jl\"] and .unsupported == []"));
+	CHECK(view_open(&v, r.out));
+	CHECK(section_size(&v, "__jump_table", NULL) == 32);
+	CHECK(has_rela_to(&v, ".klp.rela.vmlinux.__jump_table", ".klp.sym.vmlinux.far_key,0", &s));
+	CHECK(has_rela_to(&v, ".rela__jump_table", "khp_key.0", &s) ||
+	      has_rela_to(&v, ".rela__jump_table", ".data.khp_key.0", &s));
+	CHECK(s.st_shndx != SHN_UNDEF && s.st_shndx != SHN_LIVEPATCH);
+	view_close(&v);
+}
+
+static void test_refuse_new_tracepoint(void)
+{
+	struct run r;
+
+	run_case(&r, "tracepoint", "vmlinux", NULL);
+	CHECK(r.rc == 3);
+	CHECK(jq(r.report, ".unsupported | any(.reason == \"UNSUPPORTED_SECTION\" and "
+		 ".section == \"__tracepoints\" and .symbol == \"__tracepoint_khp_event\" and "
+		 "(.message | contains(\"cannot define a tracepoint\")))"));
+	CHECK(!exists(r.out));
+}
+
+/* A special section whose entries do not fit the known layout is refused, not guessed. */
+static void test_refuse_unknown_layout(void)
+{
+	struct run r;
+
+	run_case(&r, "badlayout", "vmlinux", NULL);
+	CHECK(r.rc == 3);
+	CHECK(jq(r.report, ".unsupported | any(.reason == \"UNSUPPORTED_SECTION\" and "
+		 ".section == \".altinstructions\" and (.message | contains(\"entry size\")))"));
+	CHECK(!exists(r.out));
+}
+
 static void expect_refusal(const char *name, const char *reason)
 {
 	struct run r;
@@ -915,6 +1111,80 @@ static void test_real_kernel_object(void)
 	CHECK(shell("%s", cmd) == 0);
 }
 
+static bool module_symvers(const char *dir, char *symvers, size_t size)
+{
+	char cmd[8400];
+	FILE *f;
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd), "%s/../../../infra/kernel-packages headers", here);
+	f = popen(cmd, "r");
+	ok = f && fgets(symvers, (int)size - 20, f);
+	if (f)
+		pclose(f);
+	symvers[strcspn(symvers, "\n")] = 0;
+	strcat(symvers, "/Module.symvers");
+	return ok;
+}
+
+/*
+ * fs/binfmt_misc.o (module binfmt_misc) with a changed and a new pr_debug in create_entry()
+ * (inlined into bm_register_write()), and with a blank line added at the top.
+ */
+static void test_real_module_object_dynamic_debug(void)
+{
+	char dir[4200], symvers[4300], path[4400], lines[4400];
+	struct elfview v;
+	GElf_Sym s;
+	size_t desc = 0, nkeys = 0, i, ndesc;
+
+	snprintf(dir, sizeof(dir), "%s/binfmt_misc", tmp);
+	snprintf(lines, sizeof(lines), "%s/binfmt_misc-lines", tmp);
+	CHECK(module_symvers(dir, symvers, sizeof(symvers)));
+	CHECK(shell("%s/tree-objects %s fs/binfmt_misc.c "
+		    "'s/\"register: received %%zu bytes\\\\n\", count);/\"register: khp received %%zu bytes\\\\n\", count);\\n\\tpr_debug(\"register: khp new site\\\\n\");/'",
+		    here, dir) == 0);
+	CHECK(shell("%s --pre %s/pre.o --post %s/post.o --object binfmt_misc --symvers %s "
+		    "--out %s/out.o --report %s/report.json", tool, dir, dir, symvers, dir, dir) == 0);
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	CHECK(jq(path, "(.changed | map(.symbol)) == [\"bm_register_write\"] and .unsupported == []"));
+	CHECK(jq(path, ".changed[0].wildcards | map(select(.kind == \"JUMP_LABEL\")) | length > 10"));
+	/* descriptor size as built, from PRE.o's own symbols */
+	snprintf(path, sizeof(path), "%s/pre.o", dir);
+	CHECK(view_open(&v, path));
+	{
+		GElf_Shdr sh;
+		Elf_Scn *scn = symtab(&v, &sh);
+
+		for (i = 0; scn && i < sh.sh_size / sh.sh_entsize; i++) {
+			gelf_getsym(elf_getdata(scn, NULL), (int)i, &s);
+			if (!strncmp(elf_strptr(v.elf, sh.sh_link, s.st_name), "__UNIQUE_ID_ddebug", 18))
+				desc = s.st_size;
+		}
+	}
+	view_close(&v);
+	CHECK(desc > 0);
+	snprintf(path, sizeof(path), "%s/out.o", dir);
+	CHECK(view_open(&v, path));
+	ndesc = desc ? section_size(&v, "__dyndbg", NULL) / desc : 0;
+	CHECK(ndesc > 10 && ndesc * desc == section_size(&v, "__dyndbg", NULL));
+	CHECK(jump_keys_in(&v, "__dyndbg", &nkeys) && nkeys == ndesc);
+	view_close(&v);
+	CHECK(holds_string(path, "register: khp received %zu bytes"));
+	CHECK(holds_string(path, "register: khp new site"));
+	CHECK(!holds_string(path, "register: received %zu bytes"));
+	CHECK(shell("readelf -sW %s | grep -q 'klp.sym.*ddebug'", path) != 0);
+
+	/* only line numbers: WARN_ON_ONCE lines in __bug_table and pr_debug descriptors */
+	CHECK(shell("%s/tree-objects %s fs/binfmt_misc.c '1i\\\\' ", here, lines) == 0);
+	CHECK(shell("%s --pre %s/pre.o --post %s/post.o --object binfmt_misc --symvers %s "
+		    "--out %s/out.o --report %s/report.json 2>/dev/null", tool, lines, lines, symvers,
+		    lines, lines) == 3);
+	snprintf(path, sizeof(path), "%s/report.json", lines);
+	CHECK(jq(path, ".unsupported | length == 1 and .[0].reason == \"NO_FUNCTIONAL_CHANGE\""));
+	CHECK(jq(path, ".changed == []"));
+}
+
 /* OUT.o (--linkable) linked by kbuild, finalized, loaded on the Debian kernel in qemu. */
 static void test_module_loads_in_guest(void)
 {
@@ -948,6 +1218,12 @@ int main(int argc, char **argv)
 		{ "jump labels: wildcards, entries, keys", test_jump_labels },
 		{ "patch API: callback, ignored function and section", test_patch_api_records },
 		{ "refuse KHP_FORCE_UNSAFE", test_refuse_force_unsafe },
+		{ "pr_debug: descriptors and keys carried", test_dynamic_debug },
+		{ "pr_debug: changed format changes the function", test_dynamic_debug_format_change },
+		{ "only line numbers changed: refused; real change kept", test_line_numbers_only },
+		{ "new static key and vmlinux key in a module part", test_new_static_key_in_module_part },
+		{ "refuse new tracepoint", test_refuse_new_tracepoint },
+		{ "refuse special section of unknown layout", test_refuse_unknown_layout },
 		{ "refuse changed global initial value", test_refuse_global_init },
 		{ "refuse changed static key definition", test_refuse_static_key_change },
 		{ "refuse __init change", test_refuse_init },
@@ -957,6 +1233,8 @@ int main(int argc, char **argv)
 		{ "nothing changed", test_nothing_changed },
 		{ "usage and I/O errors", test_usage_errors },
 		{ "real kernel object fs/proc/cmdline.o", test_real_kernel_object },
+		{ "real module object fs/binfmt_misc.o: pr_debug, line numbers",
+		  test_real_module_object_dynamic_debug },
 		{ "linked, finalized and loaded in a qemu guest", test_module_loads_in_guest },
 	};
 	const char *only = argc > 1 ? argv[1] : NULL;

@@ -174,6 +174,7 @@ public final class LivepatchBuilder {
             Path moduleDir = Files.createDirectories(work.resolve("module"));
             List<ObjectDiffReport> reports = new ArrayList<>();
             List<String> parts = new ArrayList<>();
+            BuildRefusal lineNumbersOnly = null;
             Path symvers = flavour.headers().resolve("Module.symvers");
             Path patchSymbols = work.resolve("patch-symbols");
             Files.write(patchSymbols, newGlobals(units.size(), preDir, postDir));
@@ -191,7 +192,15 @@ public final class LivepatchBuilder {
                     case ERROR -> throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.DIFF_OBJECTS,
                             ReasonCodes.OBJECT_TOOL_ERROR, "the object tool failed on " + unit.objectPath() + ": " + run.diagnostics())
                             .withFile(unit.sourcePath(), null));
-                    case REFUSED -> throw new BuildRefusal.RefusedException(refusalOf(run.report(), unit));
+                    case REFUSED -> {
+                        BuildRefusal refusal = refusalOf(run.report(), unit);
+                        // a file whose only change is line numbers adds nothing, but does not stop the others
+                        if (!ReasonCodes.NO_FUNCTIONAL_CHANGE.equals(refusal.reasonCode())
+                                || run.report().unsupported().size() != 1) {
+                            throw new BuildRefusal.RefusedException(refusal);
+                        }
+                        lineNumbersOnly = lineNumbersOnly == null ? refusal : lineNumbersOnly;
+                    }
                     case NOTHING_CHANGED -> {
                     }
                     case CHANGED -> {
@@ -205,6 +214,9 @@ public final class LivepatchBuilder {
                         parts.add(part);
                     }
                 }
+            }
+            if (reports.isEmpty() && lineNumbersOnly != null) {
+                throw new BuildRefusal.RefusedException(lineNumbersOnly);
             }
             if (reports.isEmpty()) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.DIFF_OBJECTS, ReasonCodes.NOTHING_CHANGED,

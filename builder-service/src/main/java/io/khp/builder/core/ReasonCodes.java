@@ -17,6 +17,8 @@ public final class ReasonCodes {
     public static final String NOT_BUILT_FOR_TARGET = "NOT_BUILT_FOR_TARGET";
     public static final String COMPILE_ERROR = "COMPILE_ERROR";
     public static final String NOTHING_CHANGED = "NOTHING_CHANGED";
+    /** The object tool's code for a file whose only change is line numbers. */
+    public static final String NO_FUNCTIONAL_CHANGE = "NO_FUNCTIONAL_CHANGE";
     public static final String SYMPOS_UNRESOLVED = "SYMPOS_UNRESOLVED";
     public static final String UNRESOLVED_SYMBOL = "UNRESOLVED_SYMBOL";
     public static final String SYMBOL_VERSION_CHANGED = "SYMBOL_VERSION_CHANGED";

@@ -1,0 +1,14 @@
+#include "ddebug.h"
+
+__attribute__((noinline)) int existing(int x)
+{
+	pr_debug("existing %d\n", x);
+	pr_debug("khp new call site %d\n", x);
+	return x + 2;
+}
+
+__attribute__((noinline)) int untouched(int x)
+{
+	pr_debug("untouched %d\n", x);
+	return x * 3;
+}
