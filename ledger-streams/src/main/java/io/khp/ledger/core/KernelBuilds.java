@@ -191,6 +191,22 @@ public final class KernelBuilds {
         return new Choice.Skip("no build of this patch for kernel " + describe(kernel));
     }
 
+    /**
+     * As {@link #forHost(List, HostKernel)}; with {@code anyKernel}, a host that would be skipped
+     * gets the first built artifact (the run-pre check decides), when there is one.
+     */
+    public static Choice forHost(List<KernelBuild> builds, HostKernel kernel, boolean anyKernel) {
+        Choice choice = forHost(builds, kernel);
+        if (anyKernel && choice instanceof Choice.Skip) {
+            for (KernelBuild b : builds) {
+                if (b.getStatus() == BuildStatus.BUILT && b.getManifest() != null) {
+                    return new Choice.Artifact(b);
+                }
+            }
+        }
+        return choice;
+    }
+
     /** Release and flavour equal, and build ids equal when both are known. */
     public static boolean fits(HostKernel build, HostKernel host) {
         return build.getRelease().equals(host.getRelease()) && build.getFlavour().equals(host.getFlavour())

@@ -93,6 +93,7 @@ public final class RolloutPlanner {
                 .setMaxFailureRatio(request.getMaxFailureRatio())
                 .setAutoRevert(request.getAutoRevert())
                 .setForceApproved(request.getForceApproved())
+                .setAnyKernel(request.getAnyKernel())
                 .setSelector(selector)
                 .setRequestedAt(at)
                 .build();

@@ -165,7 +165,7 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
                         targeted.add(host.key);
                         choices.put(host.key, base.getBuilds().isEmpty()
                                 ? new KernelBuilds.Choice.Artifact(null) // built before builds were kept per kernel: one artifact
-                                : KernelBuilds.forHost(base.getBuilds(), state.getKernel()));
+                                : KernelBuilds.forHost(base.getBuilds(), state.getKernel(), request.getAnyKernel()));
                     }
                 }
             }

@@ -125,4 +125,17 @@ class KernelBuildsTest {
         var choice = assertInstanceOf(KernelBuilds.Choice.Artifact.class, KernelBuilds.forHost(builds, host(AMD64, "amd64", "bid-a")));
         assertEquals("bid-a", choice.build().getTarget().getBuildIdentity());
     }
+
+    @Test
+    void withAnyKernelAHostWithoutArtifactGetsTheFirstBuiltOne() {
+        KhpEvent amd64 = e.buildRequested("p1", kernel(AMD64, "amd64", null));
+        List<KernelBuild> builds = fold(List.of(amd64, e.patchBuiltFor(amd64))).getBuilds();
+        HostKernel cloudHost = host(CLOUD, "cloud-amd64", "bid-c");
+        assertInstanceOf(KernelBuilds.Choice.Skip.class, KernelBuilds.forHost(builds, cloudHost, false));
+        var given = assertInstanceOf(KernelBuilds.Choice.Artifact.class, KernelBuilds.forHost(builds, cloudHost, true));
+        assertEquals(AMD64, given.build().getTarget().getRelease());
+
+        List<KernelBuild> failed = fold(List.of(amd64, e.buildFailedFor(amd64, "X"))).getBuilds();
+        assertInstanceOf(KernelBuilds.Choice.Skip.class, KernelBuilds.forHost(failed, cloudHost, true), "nothing built: nothing to give");
+    }
 }

@@ -447,4 +447,25 @@ class LedgerTopologyTest {
         assertEquals(0, counts.getFailed());
         assertEquals(List.of(), ledger.rejections());
     }
+
+    @Test
+    void withAnyKernelAHostOfAnotherKernelGetsTheBuiltArtifact() {
+        var amd64 = TestEvents.kernel("6.1.0-9-amd64", "amd64");
+        var cloud = TestEvents.kernel("6.1.0-9-cloud-amd64", "cloud-amd64");
+        ledger.pipe(e.reported("a1", "b", amd64, Map.of()), e.reported("c1", "b", cloud, Map.of()));
+        KhpEvent forAmd64 = e.buildRequested("p1", amd64);
+        ledger.pipe(forAmd64, e.patchBuiltFor(forAmd64));
+        KhpEvent request = e.rolloutRequested("p1", "ro", HostSelector.newBuilder().setAll(true).build(), 0.0, false, hosts(2));
+        ((io.khp.events.RolloutRequested) request.getPayload()).setAnyKernel(true);
+        ledger.pipe(request);
+        List<KhpEvent> sent = ledger.commands();
+        assertEquals(List.of("a1", "c1"), sent.stream().map(KhpEvent::getHostId).sorted().toList());
+        sent.forEach(c -> {
+            ApplyRequested apply = (ApplyRequested) c.getPayload();
+            assertNull(apply.getSkipReason());
+            assertEquals("sha-p1-6.1.0-9-amd64", apply.getArtifact().getSha256());
+        });
+        assertEquals(PatchStatus.REQUESTED, stateOf("c1", "p1"));
+        assertTrue(ledger.patch("p1").getRollouts().get(0).getAnyKernel());
+    }
 }
