@@ -14,7 +14,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import io.khp.bus.ClientSettings;
 import io.khp.bus.DeadLetters;
 import io.khp.bus.EventCodec;
-import io.khp.bus.EventConsumer;
 import io.khp.bus.Events;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
@@ -24,9 +23,10 @@ import io.khp.events.KhpEvent;
 /**
  * Builder: a kernel source patch becomes a signed livepatch module. Consumes BuildRequested from
  * khp.builds; publishes BuildProgress, the module on khp.artifacts, then PatchBuilt or BuildFailed.
- * Builds run in a bounded pool of KHP_BUILDER_WORKERS (default 1) consumers of one group, each
- * handling one request at a time and committing it only once answered (at-least-once; outcomes
- * have deterministic ids).
+ * Up to KHP_BUILDER_WORKERS (default 1) builds run at once, also the builds of one patch for
+ * several kernels (one partition: the patch id is their key); each request is committed only once
+ * it and every request before it in its partition are answered (at-least-once; outcomes have
+ * deterministic ids).
  */
 public final class BuilderService implements Service {
 
@@ -34,7 +34,7 @@ public final class BuilderService implements Service {
 
     private final Components components;
     private final int workers;
-    private final List<EventConsumer> consumers = new ArrayList<>();
+    private final List<ConcurrentBuildConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Producer<byte[], byte[]> producer;
 
@@ -71,24 +71,21 @@ public final class BuilderService implements Service {
             }
         };
         BuildRequestHandler handler = new BuildRequestHandler(components, events, publisher);
-        for (int i = 0; i < workers; i++) {
-            Map<String, Object> config = settings.consumer(GROUP);
-            config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-            config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 3_600_000);
-            config.put(ConsumerConfig.CLIENT_ID_CONFIG, name() + "-" + i);
-            EventConsumer consumer = new EventConsumer(new KafkaConsumer<>(config), new DeadLetters(producer, name()),
-                    (key, event, origin) -> handler.handle(event));
-            consumer.subscribe(List.of(Topics.BUILDS.name()));
-            consumers.add(consumer);
-            Thread t = new Thread(consumer, name() + "-worker-" + i);
-            threads.add(t);
-            t.start();
-        }
+        Map<String, Object> config = settings.consumer(GROUP);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, workers);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, name());
+        ConcurrentBuildConsumer consumer = new ConcurrentBuildConsumer(new KafkaConsumer<>(config), new DeadLetters(producer, name()),
+                workers, name(), (key, event, origin) -> handler.handle(event));
+        consumer.subscribe(List.of(Topics.BUILDS.name()));
+        consumers.add(consumer);
+        Thread t = new Thread(consumer, name() + "-consumer");
+        threads.add(t);
+        t.start();
     }
 
     @Override
     public synchronized void stop() {
-        consumers.forEach(EventConsumer::close);
+        consumers.forEach(ConcurrentBuildConsumer::close);
         for (Thread t : threads) {
             try {
                 t.join(30_000);

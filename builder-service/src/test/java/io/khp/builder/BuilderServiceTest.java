@@ -218,4 +218,31 @@ class BuilderServiceTest {
         assertEquals("HEADER_CHANGED", failed.getReasonCode());
         assertEquals("include/linux/seq_file.h", failed.getFile());
     }
+
+    @Test
+    void requestsOfOnePatchAreBuiltConcurrently(TestKafka kafka) throws Exception {
+        // one patch, two requests under its key (one partition): a real build, then one refused at once;
+        // with two workers the refusal does not wait for the build before it
+        String patchId = "p-" + UUID.randomUUID();
+        KhpEvent slow = request(patchId, "meminfo-line", Files.readString(io.khp.builder.adapters.KhpHome.root()
+                .resolve("examples/meminfo-khp-line.patch")));
+        KhpEvent fast = request(patchId, "hdr", "--- a/include/linux/mm.h\n+++ b/include/linux/mm.h\n@@ -1 +1 @@\n-a\n+b\n");
+        send(kafka, slow);
+        send(kafka, fast);
+        Map<String, Object> config = ClientSettings.of(kafka.bootstrapServers()).consumer("test-" + UUID.randomUUID());
+        List<String> outcomes = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config)) {
+            c.subscribe(List.of(Topics.BUILDS.name()));
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(20));
+            while (outcomes.size() < 2 && Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    KhpEvent e = EventCodec.instance().decode(r.value());
+                    if (patchId.equals(e.getPatchId()) && (e.getPayload() instanceof PatchBuilt || e.getPayload() instanceof BuildFailed)) {
+                        outcomes.add((e.getCausationId().equals(slow.getEventId()) ? "slow:" : "fast:") + Events.typeOf(e));
+                    }
+                }
+            }
+        }
+        assertEquals(List.of("fast:BuildFailed", "slow:PatchBuilt"), outcomes);
+    }
 }

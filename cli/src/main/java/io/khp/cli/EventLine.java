@@ -38,7 +38,8 @@ final class EventLine {
         } else if (payload instanceof PreRunVerified p) {
             return p.getVerdict() + (p.getReason() == null ? "" : ": " + p.getReason());
         } else if (payload instanceof ApplyRequested p) {
-            return "module=" + p.getModuleName() + " wave=" + p.getWave();
+            return "module=" + p.getModuleName() + " wave=" + p.getWave()
+                    + (p.getSkipReason() == null ? "" : " skipped: " + p.getSkipReason());
         } else if (payload instanceof RevertRequested p) {
             return "module=" + p.getModuleName();
         } else if (payload instanceof ApplyAttempted p) {
@@ -56,7 +57,8 @@ final class EventLine {
         } else if (payload instanceof RolloutHalted p) {
             return "rollout=" + p.getRolloutId() + " wave " + p.getWave() + ": " + p.getReason();
         } else if (payload instanceof RolloutCompleted p) {
-            return "rollout=" + p.getRolloutId() + " applied=" + p.getCounts().getApplied() + " rejected=" + p.getCounts().getRejected();
+            return "rollout=" + p.getRolloutId() + " applied=" + p.getCounts().getApplied() + " rejected=" + p.getCounts().getRejected()
+                    + " skipped=" + p.getCounts().getSkipped();
         }
         return String.valueOf(payload);
     }

@@ -56,13 +56,9 @@ final class KhpConfig {
         return values.getOrDefault("bootstrap", DEFAULT_BOOTSTRAP);
     }
 
-    /** The default target kernel of builds (ABI-FLAVOUR). */
-    String kernel() {
-        String kernel = values.get("kernel");
-        if (kernel == null) {
-            throw new IllegalArgumentException("no --kernel given and no default: set 'kernel' in the config file or $KHP_KERNEL");
-        }
-        return kernel;
+    /** The default target kernel of builds (ABI-FLAVOUR), if one is configured. */
+    java.util.Optional<String> kernel() {
+        return java.util.Optional.ofNullable(values.get("kernel"));
     }
 
     String api() {

@@ -46,6 +46,10 @@ final class RolloutCommand implements Callable<Integer> {
     @Option(names = "--approve-force", description = "Allow agents to force a stalled transition (dangerous; see the README)")
     boolean approveForce;
 
+    @Option(names = "--any-kernel", description = "Give a host whose kernel has no artifact of the patch the first built one "
+            + "instead of skipping it: the run-pre check decides whether its running code matches")
+    boolean anyKernel;
+
     @Option(names = "--wait", description = "Follow the rollout: exit 0 when completed, 1 when halted, 3 on timeout")
     boolean await;
 
@@ -64,6 +68,7 @@ final class RolloutCommand implements Callable<Integer> {
         KhpEvent request = new Events("khp-cli").envelope().setPatchId(patchId).setCorrelationId(rolloutId)
                 .setPayload(RolloutRequested.newBuilder().setRolloutId(rolloutId).setSelector(RolloutSpec.selector(select))
                         .setWaves(RolloutSpec.waves(waves)).setMaxFailureRatio(maxFailures).setAutoRevert(autoRevert)
+                        .setAnyKernel(anyKernel)
                         .setForceApproved(approveForce).build())
                 .build();
         var settings = kafka.settings();

@@ -63,8 +63,8 @@ final class RolloutProgress {
     }
 
     private static String step(Object p) {
-        if (p instanceof ApplyRequested) {
-            return "requested";
+        if (p instanceof ApplyRequested a) {
+            return a.getSkipReason() == null ? "requested" : "skipped";
         } else if (p instanceof RunObjectCaptured) {
             return "captured";
         } else if (p instanceof PreRunVerified v) {

@@ -64,10 +64,10 @@ class RolloutSpecTest {
     }
 
     @Test
-    void patchIdsAreStableForTheSameRequest() {
-        KernelTarget t = KernelTarget.parse("6.1.0-56-amd64");
-        assertEquals(BuildCommand.patchId("fix", "diff", t, false), BuildCommand.patchId("fix", "diff", t, false));
-        assertTrue(!BuildCommand.patchId("fix", "diff", t, false).equals(BuildCommand.patchId("fix", "diff", t, true)));
-        assertTrue(BuildCommand.patchId("fix", "diff", t, false).startsWith("fix-"));
+    void patchIdsAreStableForTheSameRequestWhateverTheKernels() {
+        assertEquals(BuildCommand.patchId("fix", "diff", false), BuildCommand.patchId("fix", "diff", false));
+        assertTrue(!BuildCommand.patchId("fix", "diff", false).equals(BuildCommand.patchId("fix", "diff", true)));
+        assertTrue(!BuildCommand.patchId("fix", "diff", false).equals(BuildCommand.patchId("fix", "diff2", false)));
+        assertTrue(BuildCommand.patchId("fix", "diff", false).startsWith("fix-"));
     }
 }

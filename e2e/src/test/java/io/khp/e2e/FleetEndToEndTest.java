@@ -92,8 +92,9 @@ class FleetEndToEndTest {
         meminfoPatch = Operator.json(build).path("patchId").asText();
         assertTrue(meminfoPatch.startsWith("meminfo-demo-"), build.out());
 
+        // built for amd64 only: --any-kernel gives the cloud host the amd64 artifact, and run-pre refuses it
         Processes.Result rollout = operator.khp(Duration.ofMinutes(10), "rollout", meminfoPatch, "--select", "all",
-                "--waves", "1,100%", "--wait", "--json").orFail("khp rollout");
+                "--waves", "1,100%", "--any-kernel", "--wait", "--json").orFail("khp rollout");
         assertEquals("completed", Operator.json(rollout).path("status").asText(), rollout.out());
 
         Map<String, String> states = patchStates(meminfoPatch);
@@ -194,6 +195,50 @@ class FleetEndToEndTest {
         assertEquals(Map.of(A, "reverted"), toMap(Operator.json(revert).path("hosts")));
         assertFalse(fleet.execOk(A, "cat /proc/meminfo").contains(MARKER));
         assertEquals("", fleet.execOk(A, "ls /sys/kernel/livepatch").strip());
+    }
+
+    @Test
+    @Order(5)
+    void aBuildWithNoOptionsCoversEveryKernelOfTheFleetAndEachHostGetsItsOwn() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("khp-e2e-fleet");
+        java.nio.file.Path patchFile = dir.resolve("fleet-meminfo.patch");
+        java.nio.file.Files.copy(Processes.repo().resolve("examples/meminfo-khp-line.patch"), patchFile);
+        String cloudRelease = release.replaceAll("-amd64$", "-cloud-amd64");
+
+        Processes.Result build = operator.khp(Duration.ofMinutes(30), "build", patchFile.toString(), "--wait", "--json")
+                .orFail("khp build");
+        JsonNode built = Operator.json(build);
+        String patch = built.path("patchId").asText();
+        assertTrue(patch.startsWith("fleet-meminfo-"), "the name comes from the file name: " + build.out());
+        assertEquals("built", built.path("status").asText(), build.out());
+        Map<String, String> artifacts = new java.util.TreeMap<>();
+        built.path("kernels").forEach(k -> {
+            assertEquals("built", k.path("status").asText(), k.toString());
+            artifacts.put(k.path("release").asText(), k.path("sha256").asText());
+        });
+        assertEquals(java.util.Set.of(release, cloudRelease), artifacts.keySet(), "one build per kernel the fleet runs");
+        assertFalse(artifacts.get(release).equals(artifacts.get(cloudRelease)), "each kernel has its own module");
+
+        Processes.Result rollout = operator.khp(Duration.ofMinutes(10), "rollout", patch, "--select", "all",
+                "--waves", "1,100%", "--wait", "--json").orFail("khp rollout");
+        assertEquals("completed", Operator.json(rollout).path("status").asText(), rollout.out());
+        try {
+            assertEquals(Map.of(A, "APPLIED", B, "APPLIED", CLOUD, "APPLIED"), patchStates(patch));
+            for (String host : List.of(A, B, CLOUD)) {
+                String expected = artifacts.get(host.equals(CLOUD) ? cloudRelease : release);
+                assertEquals(expected, event(host, patch, "ApplyRequested").path("payload").path("artifact").path("sha256").asText(),
+                        host + " got the artifact of its kernel");
+                assertEquals("MATCH", event(host, patch, "PreRunVerified").path("payload").path("verdict").asText(), host);
+                // inside the guest: the patched function runs, and the module is the livepatch of this patch
+                assertTrue(fleet.execOk(host, "cat /proc/meminfo").contains(MARKER), host + " is patched");
+                assertEquals("1", fleet.execOk(host, "cat /sys/kernel/livepatch/*/enabled").strip(), host);
+            }
+        } finally {
+            operator.khp(Duration.ofMinutes(5), "revert", patch, "--wait", "--json");
+        }
+        for (String host : List.of(A, B, CLOUD)) {
+            assertFalse(fleet.execOk(host, "cat /proc/meminfo").contains(MARKER), host + " is reverted");
+        }
     }
 
     // ---------------------------------------------------------------- helpers

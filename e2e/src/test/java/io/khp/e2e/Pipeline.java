@@ -56,7 +56,7 @@ final class Pipeline implements AutoCloseable {
                 "KHP_LEDGER_HTTP_PORT", "0",
                 "KHP_LEDGER_STATE_DIR", state.resolve("ledger").toString())));
         ledger.start();
-        start(new BuilderService(Components.with(keys, state.resolve("builds")), 1));
+        start(new BuilderService(Components.with(keys, state.resolve("builds")), 2));
         start(new VerifierService(new VerifierSettings("verifier-e2e-" + run, Duration.ofSeconds(120), keys, 1000), Clock.systemUTC()));
     }
 

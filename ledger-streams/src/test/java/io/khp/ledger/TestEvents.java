@@ -119,6 +119,14 @@ public final class TestEvents {
                 .setModuleName(module(patchId)).setArtifact(artifact(patchId)).build());
     }
 
+    /** The rollout controller's command telling a host it is skipped. */
+    public KhpEvent applySkipped(String host, String patchId, String rolloutId, String reason) {
+        return event(host, patchId, ApplyRequested.newBuilder().setRolloutId(rolloutId).setModuleName(module(patchId))
+                .setArtifact(ArtifactRef.newBuilder().setSha256("").setSizeBytes(0).setManifestSha256("")
+                        .setSignature(ByteBuffer.allocate(0)).setKeyId("").build())
+                .setSkipReason(reason).build());
+    }
+
     public KhpEvent captured(String host, String patchId) {
         return event(host, patchId, RunObjectCaptured.newBuilder().setAttempt(1).build());
     }
@@ -188,6 +196,38 @@ public final class TestEvents {
                 .setDiffSha256("diff-" + patchId)
                 .setFunctions(List.of(f1, f2))
                 .build());
+    }
+
+    /** A build request of {@code patchId} for one kernel. */
+    public KhpEvent buildRequested(String patchId, KernelIdentity target) {
+        return event(null, patchId, BuildRequested.newBuilder().setName("fix " + patchId).setDiff("--- a\n+++ b\n")
+                .setTarget(target).build());
+    }
+
+    /** The builder's PatchBuilt answering {@code request}: an artifact of its own per kernel. */
+    public KhpEvent patchBuiltFor(KhpEvent request) {
+        BuildRequested r = (BuildRequested) request.getPayload();
+        String patchId = request.getPatchId();
+        String kernel = r.getTarget().getRelease();
+        PatchBuilt built = PatchBuilt.newBuilder((PatchBuilt) patchBuilt(patchId, false).getPayload())
+                .setTarget(KernelIdentity.newBuilder().setRelease(kernel).setFlavour(r.getTarget().getFlavour())
+                        .setSourceVersion("6.1.1-1").build())
+                .setArtifact(ArtifactRef.newBuilder(artifact(patchId)).setSha256("sha-" + patchId + "-" + kernel)
+                        .setManifestSha256("man-" + patchId + "-" + kernel).build())
+                .build();
+        return answering(request, built);
+    }
+
+    /** The builder's BuildFailed answering {@code request}. */
+    public KhpEvent buildFailedFor(KhpEvent request, String reasonCode) {
+        return answering(request, BuildFailed.newBuilder().setStage(BuildStage.COMPILE).setReasonCode(reasonCode)
+                .setReason("does not compile for this kernel").build());
+    }
+
+    public KhpEvent answering(KhpEvent cause, Object payload) {
+        KhpEvent answer = event(cause.getHostId(), cause.getPatchId(), payload);
+        answer.setCausationId(cause.getEventId());
+        return answer;
     }
 
     public static WaveSize hosts(int n) {

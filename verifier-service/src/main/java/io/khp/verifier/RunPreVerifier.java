@@ -20,8 +20,9 @@ import io.khp.verifier.match.HostCapture;
 import io.khp.verifier.match.RunPreMatcher;
 
 /**
- * The verifier's decisions, without Kafka: keeps the manifests of built patches, answers each host
- * capture with a verdict once its patch's manifest is known, lets a capture wait for a manifest that
+ * The verifier's decisions, without Kafka: keeps the manifests of built patches (one per kernel the
+ * patch was built for), answers each host capture with a verdict once the manifest it names is known
+ * (a capture that names none takes its patch's latest), lets a capture wait for a manifest that
  * has not arrived yet (up to {@code manifestWait}, then UNSUPPORTED), reuses verdicts of identical
  * pairs, and answers each capture event once. Not thread-safe: driven by one worker thread.
  */
@@ -39,7 +40,9 @@ public final class RunPreVerifier {
     private final VerdictCache cache;
     private final Duration manifestWait;
     private final int answeredMemory;
-    private final Map<String, PatchManifest> manifests = new HashMap<>();
+    /** Patch id → manifest sha256 → manifest. */
+    private final Map<String, Map<String, PatchManifest>> manifests = new HashMap<>();
+    private final Map<String, PatchManifest> latest = new HashMap<>();
     private final Map<String, List<Waiting>> waiting = new LinkedHashMap<>();
     private final Set<String> answered = new LinkedHashSet<>();
 
@@ -52,18 +55,36 @@ public final class RunPreVerifier {
         this.answeredMemory = answeredMemory;
     }
 
-    /** Keeps the manifest of {@code patchId} (the latest PatchBuilt wins) and answers the captures waiting for it. */
+    /** Keeps a manifest of {@code patchId} and answers the captures waiting for it. */
     public List<Answer> onPatchBuilt(String patchId, PatchBuilt built) {
         PatchManifest manifest = reader.read(patchId, built);
-        manifests.put(patchId, manifest);
-        List<Waiting> ready = waiting.remove(patchId);
+        String sha = built.getArtifact().getManifestSha256();
+        manifests.computeIfAbsent(patchId, p -> new HashMap<>()).put(sha, manifest);
+        latest.put(patchId, manifest);
+        List<Waiting> list = waiting.get(patchId);
         List<Answer> answers = new ArrayList<>();
-        if (ready != null) {
-            for (Waiting w : ready) {
-                answers.add(answer(w.capture(), verdictFor(manifest, (RunObjectCaptured) w.capture().getPayload())));
+        if (list != null) {
+            for (Iterator<Waiting> it = list.iterator(); it.hasNext(); ) {
+                Waiting w = it.next();
+                RunObjectCaptured capture = (RunObjectCaptured) w.capture().getPayload();
+                if (capture.getManifestSha256() == null || capture.getManifestSha256().equals(sha)) {
+                    it.remove();
+                    answers.add(answer(w.capture(), verdictFor(manifest, capture)));
+                }
+            }
+            if (list.isEmpty()) {
+                waiting.remove(patchId);
             }
         }
         return answers;
+    }
+
+    private PatchManifest manifestFor(String patchId, RunObjectCaptured capture) {
+        if (capture.getManifestSha256() == null) {
+            return latest.get(patchId);
+        }
+        Map<String, PatchManifest> ofPatch = manifests.get(patchId);
+        return ofPatch == null ? null : ofPatch.get(capture.getManifestSha256());
     }
 
     /**
@@ -82,7 +103,7 @@ public final class RunPreVerifier {
         if (answered.contains(event.getEventId()) || isWaiting(event)) {
             return List.of();
         }
-        PatchManifest manifest = manifests.get(event.getPatchId());
+        PatchManifest manifest = manifestFor(event.getPatchId(), capture);
         if (manifest == null) {
             waiting.computeIfAbsent(event.getPatchId(), p -> new ArrayList<>()).add(new Waiting(event, now.plus(manifestWait)));
             return List.of();
@@ -100,7 +121,8 @@ public final class RunPreVerifier {
                 if (!now.isBefore(one.deadline())) {
                     w.remove();
                     answers.add(answer(one.capture(), PreRunVerified.newBuilder().setVerdict(Verdict.UNSUPPORTED)
-                            .setReason("no manifest: no PatchBuilt for patch " + e.getKey() + " arrived within "
+                            .setReason("no manifest: no PatchBuilt for patch " + e.getKey()
+                                    + manifestNamed((RunObjectCaptured) one.capture().getPayload()) + " arrived within "
                                     + manifestWait.toMillis() + " ms of the capture")
                             .build()));
                 }
@@ -152,6 +174,10 @@ public final class RunPreVerifier {
     private boolean isWaiting(KhpEvent event) {
         List<Waiting> list = waiting.get(event.getPatchId());
         return list != null && list.stream().anyMatch(w -> w.capture().getEventId().equals(event.getEventId()));
+    }
+
+    private static String manifestNamed(RunObjectCaptured capture) {
+        return capture.getManifestSha256() == null ? "" : " with manifest " + capture.getManifestSha256();
     }
 
     private static boolean isBlank(String s) {

@@ -100,10 +100,14 @@ public final class HostHistory {
 
     /**
      * Folds one event of this host; returns false when it was already folded, is not about this
-     * host or is a report (reports share the lifecycle topic and say nothing about commands).
+     * host, is a report (reports share the lifecycle topic and say nothing about commands) or tells
+     * the host it is skipped (nothing to do: its kernel has no artifact of the patch).
      */
     public boolean fold(KhpEvent e) {
         if (e.getPayload() instanceof HostReported || !hostId.equals(e.getHostId()) || !seen.add(e.getEventId())) {
+            return false;
+        }
+        if (e.getPayload() instanceof ApplyRequested skip && skip.getSkipReason() != null) {
             return false;
         }
         Object payload = e.getPayload();

@@ -5,6 +5,7 @@ import java.util.List;
 import io.khp.bus.Events;
 import io.khp.events.Applied;
 import io.khp.events.ApplyAttempted;
+import io.khp.events.ApplyRequested;
 import io.khp.events.ApplyFailed;
 import io.khp.events.ApplyFailureReason;
 import io.khp.events.HostReported;
@@ -37,7 +38,11 @@ public final class LifecycleEvents {
                 .build();
     }
 
+    /** The capture names the manifest it is for: a patch has one per kernel, and the verifier needs this host's. */
     public KhpEvent captured(KhpEvent command, RunObjectCaptured capture) {
+        if (command.getPayload() instanceof ApplyRequested apply && capture.getManifestSha256() == null) {
+            capture = RunObjectCaptured.newBuilder(capture).setManifestSha256(apply.getArtifact().getManifestSha256()).build();
+        }
         return answer(command, 1, capture);
     }
 

@@ -57,7 +57,7 @@ public final class HostLedger {
         }
         HostState next = copyForEvent(current);
         HostPatch entry = find(next, patchId);
-        if (entry == null && event.getPayload() instanceof ApplyRequested request) {
+        if (entry == null && event.getPayload() instanceof ApplyRequested request && request.getSkipReason() == null) {
             entry = driftOf(next.getPatches(), request.getModuleName());
         }
         PatchStatus previous = entry == null ? PatchStatus.UNKNOWN : entry.getState();

@@ -23,7 +23,9 @@ import io.khp.state.StateTimes;
  * <pre>
  * REQUESTED → CAPTURED → VERIFIED | REJECTED (mismatch) | FAILED (unsupported)
  * VERIFIED | APPLYING → APPLYING(n) → APPLIED | FAILED ; APPLYING → CAPTURED (re-capture for a retry)
- * APPLIED → REVERTING → REVERTED ; REJECTED, FAILED, REVERTED, LOST, DRIFT, REPLACED → REQUESTED (asked again)
+ * APPLIED → REVERTING → REVERTED ; REJECTED, FAILED, REVERTED, LOST, DRIFT, REPLACED, SKIPPED → REQUESTED (asked again)
+ * (none) | REJECTED, FAILED, REVERTED, LOST, DRIFT, REPLACED, SKIPPED → SKIPPED (an ApplyRequested with a skip reason:
+ *        the host's kernel has no artifact of the patch)
  * </pre>
  * Rules that need the rest of the host (the livepatch stack, REPLACED by an atomic-replace patch,
  * LOST and DRIFT from reports) live in {@link HostLedger}.
@@ -32,7 +34,7 @@ public final class HostPatchTransitions {
 
     /** States from which a patch may be requested (again). */
     static final Set<PatchStatus> REQUESTABLE = EnumSet.of(PatchStatus.REJECTED, PatchStatus.FAILED,
-            PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.DRIFT, PatchStatus.REPLACED);
+            PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.DRIFT, PatchStatus.REPLACED, PatchStatus.SKIPPED);
     /** States in which an apply is under way and may still fail. */
     static final Set<PatchStatus> IN_FLIGHT = EnumSet.of(PatchStatus.REQUESTED, PatchStatus.CAPTURED,
             PatchStatus.VERIFIED, PatchStatus.APPLYING);
@@ -60,6 +62,11 @@ public final class HostPatchTransitions {
             next.setWave(request.getWave());
             next.setAtomicReplace(facts != null && facts.atomicReplace());
             next.setEnteredAt(new StateTimes());
+            if (request.getSkipReason() != null) {
+                next.setLastOutcome(PatchStatus.SKIPPED.name());
+                next.setLastReason(request.getSkipReason());
+                return Transition.moved(enter(next, PatchStatus.SKIPPED, at));
+            }
             return Transition.moved(enter(next, PatchStatus.REQUESTED, at));
         }
         if (state == null) {
@@ -154,7 +161,7 @@ public final class HostPatchTransitions {
                 patch.getLastOutcome(), patch.getLastReason(), patch.getRolloutId(), patch.getWave(), patch.getAtomicReplace(),
                 new StateTimes(t.getUNKNOWN(), t.getPENDING(), t.getREQUESTED(), t.getCAPTURED(), t.getVERIFIED(),
                         t.getREJECTED(), t.getAPPLYING(), t.getAPPLIED(), t.getFAILED(), t.getREVERTING(), t.getREVERTED(),
-                        t.getLOST(), t.getDRIFT(), t.getREPLACED()),
+                        t.getLOST(), t.getDRIFT(), t.getREPLACED(), t.getSKIPPED()),
                 patch.getStackPosition(), patch.getUpdatedAt());
     }
 

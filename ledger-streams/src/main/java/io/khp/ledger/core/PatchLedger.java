@@ -1,5 +1,6 @@
 package io.khp.ledger.core;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.khp.events.ApplyRequested;
+import io.khp.events.ArtifactRef;
 import io.khp.events.BuildFailed;
 import io.khp.events.BuildProgress;
 import io.khp.events.BuildRequested;
@@ -18,6 +20,7 @@ import io.khp.events.RelocationSite;
 import io.khp.state.BuildStatus;
 import io.khp.state.HostKernel;
 import io.khp.state.HostPatchChange;
+import io.khp.state.KernelBuild;
 import io.khp.state.ManifestSummary;
 import io.khp.state.PatchState;
 import io.khp.state.PatchStatus;
@@ -33,38 +36,54 @@ public final class PatchLedger {
 
     public static PatchState empty(String patchId) {
         return PatchState.newBuilder().setPatchId(patchId).setHostCounts(new HashMap<>()).setRollouts(new ArrayList<>())
-                .setRecentEventIds(new ArrayList<>()).build();
+                .setRecentEventIds(new ArrayList<>()).setBuilds(new ArrayList<>()).build();
     }
 
     public static boolean seen(PatchState patch, String eventId) {
         return patch != null && patch.getRecentEventIds().contains(eventId);
     }
 
-    /** A build event (BuildRequested, BuildProgress, PatchBuilt, BuildFailed); anything else leaves it as is. */
+    /**
+     * A build event (BuildRequested, BuildProgress, PatchBuilt, BuildFailed) of one of the patch's
+     * kernels; anything else leaves it as is. Answers find their kernel's build by their causation id
+     * (the request's event id); the patch's summary fields follow the builds.
+     */
     public static PatchState build(PatchState current, KhpEvent event) {
         PatchState next = current == null ? empty(event.getPatchId()) : PatchState.newBuilder(current).build();
         Object payload = event.getPayload();
+        List<KernelBuild> builds = next.getBuilds();
+        int answered = KernelBuilds.answered(builds, event.getCausationId());
         if (payload instanceof BuildRequested request) {
             next.setName(request.getName());
-            next.setBuildStatus(BuildStatus.REQUESTED);
+            next.setBuilds(KernelBuilds.requested(builds, KernelBuilds.kernelOf(request.getTarget()), event.getEventId()));
             next.setBuildStage(null);
             next.setBuildFailure(null);
         } else if (payload instanceof BuildProgress progress) {
-            if (next.getBuildStatus() != BuildStatus.BUILT) {
+            next.setBuildStage(progress.getStage().name());
+            if (answered >= 0) {
+                next.setBuilds(KernelBuilds.progressed(builds, answered, progress.getStage().name()));
+            } else if (next.getBuildStatus() != BuildStatus.BUILT) {
                 next.setBuildStatus(BuildStatus.BUILDING);
             }
-            next.setBuildStage(progress.getStage().name());
         } else if (payload instanceof PatchBuilt built) {
             next.setName(built.getName());
-            next.setBuildStatus(BuildStatus.BUILT);
+            next.setBuilds(KernelBuilds.built(builds, answered, built.getTarget(), summary(built)));
             next.setBuildFailure(null);
-            next.setManifest(summary(built));
         } else if (payload instanceof BuildFailed failed) {
-            next.setBuildStatus(BuildStatus.FAILED);
+            String failure = failed.getReasonCode() + ": " + failed.getReason();
             next.setBuildStage(failed.getStage().name());
-            next.setBuildFailure(failed.getReasonCode() + ": " + failed.getReason());
+            next.setBuildFailure(failure);
+            if (answered >= 0) {
+                next.setBuilds(KernelBuilds.failed(builds, answered, failed.getStage().name(), failure));
+            } else {
+                next.setBuildStatus(BuildStatus.FAILED); // an answer to no known request: the summary only
+            }
         } else {
             return next;
+        }
+        if (!next.getBuilds().isEmpty() && (answered >= 0 || !(payload instanceof BuildProgress || payload instanceof BuildFailed))) {
+            next.setBuildStatus(KernelBuilds.overall(next.getBuilds()));
+            next.setManifest(KernelBuilds.firstManifest(next.getBuilds()));
         }
         next.setUpdatedAt(event.getOccurredAt().toEpochMilli());
         return remember(next, event.getEventId());
@@ -79,7 +98,7 @@ public final class PatchLedger {
         // only the counts and the time change: the rest is shared with the current state, never mutated
         PatchState next = new PatchState(base.getPatchId(), base.getName(), base.getBuildStatus(), base.getBuildStage(),
                 base.getBuildFailure(), base.getManifest(), base.getHostCounts(), base.getRollouts(), base.getUpdatedAt(),
-                base.getRecentEventIds());
+                base.getRecentEventIds(), base.getBuilds());
         Map<String, Integer> counts = new HashMap<>(next.getHostCounts());
         next.setHostCounts(counts);
         if (change.getPrevious() != PatchStatus.UNKNOWN) {
@@ -103,7 +122,7 @@ public final class PatchLedger {
         }
         PatchState next = new PatchState(base.getPatchId(), base.getName(), base.getBuildStatus(), base.getBuildStage(),
                 base.getBuildFailure(), base.getManifest(), base.getHostCounts(), base.getRollouts(), base.getUpdatedAt(),
-                base.getRecentEventIds());
+                base.getRecentEventIds(), base.getBuilds());
         Map<String, Integer> counts = new HashMap<>(next.getHostCounts());
         delta.counts().forEach((state, n) -> counts.merge(state, n, Integer::sum));
         counts.values().removeIf(n -> n <= 0);
@@ -152,6 +171,17 @@ public final class PatchLedger {
                 .setCompiler(built.getToolchain().getCompiler())
                 .setFunctions(built.getFunctions().stream().map(f -> f.getObjectName() + ":" + f.getSymbol()).toList())
                 .setNewFunctions(new ArrayList<>(built.getNewFunctions()))
+                .build();
+    }
+
+    /** The command that tells a host it gets nothing from this patch, and why. */
+    public static ApplyRequested skipCommand(String moduleName, String reason) {
+        return ApplyRequested.newBuilder()
+                .setModuleName(moduleName)
+                .setArtifact(ArtifactRef.newBuilder().setSha256("").setSizeBytes(0).setManifestSha256("")
+                        .setSignature(ByteBuffer.allocate(0)).setKeyId("").build())
+                .setCaptures(new ArrayList<>())
+                .setSkipReason(reason)
                 .build();
     }
 

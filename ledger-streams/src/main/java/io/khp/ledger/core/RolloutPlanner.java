@@ -21,16 +21,18 @@ import io.khp.state.RolloutWave;
  * Pure rollout planning and decisions. Targeted hosts (sorted by id) are cut into waves of the
  * requested sizes (a count, or a percentage of the targeted hosts rounded up; the last size repeats
  * until every host has a wave). A wave is over when each of its hosts is terminal; the next starts
- * when failed / (wave size - rejected) ≤ the maximum failure ratio, otherwise the rollout halts.
- * REJECTED hosts (their kernel did not match the patch) are counted apart and never as failures;
- * a host that LOST the patch (rebooted without it) counts as failed; one whose patch an
- * atomic-replace patch REPLACED is done, and counted with the reverted ones (no longer loaded).
+ * when failed / (wave size - rejected - skipped) ≤ the maximum failure ratio, otherwise the rollout halts.
+ * REJECTED hosts (their kernel did not match the patch) and SKIPPED hosts (no artifact for their
+ * kernel) are counted apart and never as failures; a host that LOST the patch (rebooted without it)
+ * counts as failed; one whose patch an atomic-replace patch REPLACED is done, and counted with the
+ * reverted ones (no longer loaded).
  */
 public final class RolloutPlanner {
 
     /** Hosts in these states are done as far as their wave is concerned. */
     public static final Set<PatchStatus> TERMINAL = EnumSet.of(PatchStatus.APPLIED, PatchStatus.FAILED,
-            PatchStatus.REJECTED, PatchStatus.REVERTING, PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.REPLACED);
+            PatchStatus.REJECTED, PatchStatus.REVERTING, PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.REPLACED,
+            PatchStatus.SKIPPED);
 
     private RolloutPlanner() {
     }
@@ -93,6 +95,7 @@ public final class RolloutPlanner {
                 .setMaxFailureRatio(request.getMaxFailureRatio())
                 .setAutoRevert(request.getAutoRevert())
                 .setForceApproved(request.getForceApproved())
+                .setAnyKernel(request.getAnyKernel())
                 .setSelector(selector)
                 .setRequestedAt(at)
                 .build();
@@ -127,7 +130,8 @@ public final class RolloutPlanner {
         }
         int failed = counts.getOrDefault(PatchStatus.FAILED.name(), 0) + counts.getOrDefault(PatchStatus.LOST.name(), 0);
         int rejected = counts.getOrDefault(PatchStatus.REJECTED.name(), 0);
-        int attempted = wave.getSize() - rejected;
+        int skipped = counts.getOrDefault(PatchStatus.SKIPPED.name(), 0);
+        int attempted = wave.getSize() - rejected - skipped;
         double ratio = attempted == 0 ? 0.0 : (double) failed / attempted;
         if (ratio > rollout.getMaxFailureRatio()) {
             return new RolloutDecision.Halt(current, String.format(Locale.ROOT,
@@ -171,6 +175,7 @@ public final class RolloutPlanner {
                 .setReverted(total.getOrDefault(PatchStatus.REVERTING.name(), 0) + total.getOrDefault(PatchStatus.REVERTED.name(), 0)
                         + total.getOrDefault(PatchStatus.REPLACED.name(), 0))
                 .setPending(rollout.getTargeted() - terminal)
+                .setSkipped(total.getOrDefault(PatchStatus.SKIPPED.name(), 0))
                 .build();
     }
 }

@@ -3,8 +3,10 @@ package io.khp.ledger.streams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.kafka.streams.KeyValue;
@@ -33,6 +35,7 @@ import io.khp.events.RolloutRequested;
 import io.khp.events.RolloutWaveStarted;
 import io.khp.ledger.core.HostCountDelta;
 import io.khp.ledger.core.HostSelectorMatcher;
+import io.khp.ledger.core.KernelBuilds;
 import io.khp.ledger.core.PatchLedger;
 import io.khp.ledger.core.Rejections;
 import io.khp.ledger.core.RolloutDecision;
@@ -115,7 +118,9 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
             }
             PatchState next = PatchLedger.build(patch, event);
             if (payload instanceof PatchBuilt built) {
-                commands.put(patchId, PatchLedger.applyCommand(built));
+                ApplyRequested command = PatchLedger.applyCommand(built);
+                commands.put(patchId, command);
+                commands.put(commandKey(patchId, built.getArtifact().getSha256()), command);
             }
             save(record, next, true);
         } else if (payload instanceof RolloutRequested request) {
@@ -145,7 +150,9 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         ApplyRequested command = commands.get(patchId);
         String refusal = null;
         List<String> targeted = new ArrayList<>();
-        if (base.getBuildStatus() != BuildStatus.BUILT || command == null) {
+        Map<String, KernelBuilds.Choice> choices = new HashMap<>();
+        boolean built = base.getBuilds().isEmpty() ? base.getBuildStatus() == BuildStatus.BUILT : KernelBuilds.anyBuilt(base.getBuilds());
+        if (!built || command == null) {
             refusal = "patch " + patchId + " is not built";
         } else if (RolloutPlanner.invalidWaves(request.getWaves()) != null) {
             refusal = RolloutPlanner.invalidWaves(request.getWaves());
@@ -153,8 +160,12 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
             try (KeyValueIterator<String, byte[]> hosts = fleet.all()) {
                 while (hosts.hasNext()) {
                     KeyValue<String, byte[]> host = hosts.next();
-                    if (HostSelectorMatcher.matches(request.getSelector(), decodeHost(host.value))) {
+                    HostState state = decodeHost(host.value);
+                    if (HostSelectorMatcher.matches(request.getSelector(), state)) {
                         targeted.add(host.key);
+                        choices.put(host.key, base.getBuilds().isEmpty()
+                                ? new KernelBuilds.Choice.Artifact(null) // built before builds were kept per kernel: one artifact
+                                : KernelBuilds.forHost(base.getBuilds(), state.getKernel(), request.getAnyKernel()));
                     }
                 }
             }
@@ -175,12 +186,17 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         }
         for (int w = 0; w < waves.size(); w++) {
             for (String host : waves.get(w)) {
-                rolloutHosts.put(rolloutHostKey(rolloutId, host), RolloutHost.newBuilder().setHostId(host).setWave(w)
-                        .setState(PatchStatus.PENDING).build());
+                RolloutHost.Builder planned = RolloutHost.newBuilder().setHostId(host).setWave(w).setState(PatchStatus.PENDING);
+                if (choices.get(host) instanceof KernelBuilds.Choice.Artifact artifact) {
+                    planned.setArtifactSha256(artifact.build() == null ? null : artifact.build().getManifest().getArtifactSha256());
+                } else {
+                    planned.setSkipReason(((KernelBuilds.Choice.Skip) choices.get(host)).reason());
+                }
+                rolloutHosts.put(rolloutHostKey(rolloutId, host), planned.build());
             }
         }
         PatchState next = PatchLedger.remember(PatchLedger.withRollout(base, rollout), event.getEventId());
-        startWave(record, event.getEventId(), event.getOccurredAt(), rollout, command, 0, waves.get(0));
+        startWave(record, event.getEventId(), event.getOccurredAt(), rollout, 0, waves.get(0));
         save(record, next, true);
     }
 
@@ -211,7 +227,7 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         String patchId = rollout.getPatchId();
         if (decision instanceof RolloutDecision.StartWave start) {
             RolloutState next = RolloutPlanner.startWave(rollout, start.wave(), cause.getAt());
-            startWave(record, cause.getEventId(), at, next, commands.get(patchId), start.wave(), hostsOf(rolloutId, start.wave()));
+            startWave(record, cause.getEventId(), at, next, start.wave(), hostsOf(rolloutId, start.wave()));
             return next;
         }
         if (decision instanceof RolloutDecision.Halt halt) {
@@ -243,14 +259,28 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         return rollout;
     }
 
+    /**
+     * Sends each host of the wave the command for the artifact of its kernel, or, when its kernel has
+     * none, an ApplyRequested with the reason it is skipped.
+     */
     private void startWave(Record<String, Object> record, String cause, Instant at, RolloutState rollout,
-            ApplyRequested command, int wave, List<String> hosts) {
+            int wave, List<String> hosts) {
         String rolloutId = rollout.getRolloutId();
         String patchId = rollout.getPatchId();
         emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause, at, rolloutId, null, patchId,
                 RolloutWaveStarted.newBuilder().setRolloutId(rolloutId).setWave(wave).setHosts(hosts).build(),
                 rolloutId, "wave", Integer.toString(wave)));
+        ApplyRequested latest = commands.get(patchId);
         for (String host : hosts) {
+            RolloutHost planned = rolloutHosts.get(rolloutHostKey(rolloutId, host));
+            ApplyRequested command;
+            if (planned.getSkipReason() != null) {
+                command = PatchLedger.skipCommand(latest.getModuleName(), planned.getSkipReason());
+            } else if (planned.getArtifactSha256() != null) {
+                command = commands.get(commandKey(patchId, planned.getArtifactSha256()));
+            } else {
+                command = latest;
+            }
             ApplyRequested apply = ApplyRequested.newBuilder(command).setRolloutId(rolloutId).setWave(wave)
                     .setForceApproved(rollout.getForceApproved()).build();
             emit(record, Topics.HOST_COMMANDS.name(), host, LedgerEvents.envelope(cause, at, rolloutId, host, patchId, apply,
@@ -279,6 +309,11 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         } catch (io.khp.bus.UndecodableEventException e) {
             return null; // not a host state: matches no selector
         }
+    }
+
+    /** The command for one artifact of a patch (a patch has one per kernel). */
+    static String commandKey(String patchId, String artifactSha256) {
+        return patchId + "/" + artifactSha256;
     }
 
     static String rolloutHostKey(String rolloutId, String hostId) {

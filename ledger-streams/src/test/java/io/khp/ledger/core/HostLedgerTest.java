@@ -296,4 +296,28 @@ class HostLedgerTest {
         }
         assertTrue(copy.getPatches() != full.getPatches());
     }
+
+    @Test
+    void aHostWhoseKernelHasNoArtifactIsSkippedWithTheReason() {
+        HostScenario s = HostScenario.given(e.reported("h1", "b1"))
+                .when(e.applySkipped("h1", "p1", "r1", "no build of this patch for kernel 6.1.0-9-rt-amd64"))
+                .expectPatch("p1", PatchStatus.SKIPPED).expectNoRejection()
+                .expectChange("p1", PatchStatus.UNKNOWN, PatchStatus.SKIPPED);
+        assertEquals("no build of this patch for kernel 6.1.0-9-rt-amd64", s.patch("p1").getLastReason());
+        assertEquals("SKIPPED", s.patch("p1").getLastOutcome());
+        assertEquals("r1", s.patch("p1").getRolloutId());
+        assertEquals(e.now().toEpochMilli(), HostPatchTransitions.enteredAt(s.patch("p1"), PatchStatus.SKIPPED));
+
+        s.when(e.applyRequested("h1", "p1", "r2", 0)).expectPatch("p1", PatchStatus.REQUESTED)
+                .expectChange("p1", PatchStatus.SKIPPED, PatchStatus.REQUESTED);
+        s.and(e.applySucceeds("h1", "p1"))
+                .when(e.applySkipped("h1", "p1", "r3", "no build")).expectPatch("p1", PatchStatus.APPLIED)
+                .expectRejected("already APPLIED");
+    }
+
+    @Test
+    void lifecycleEventsOfASkippedPatchAreRefused() {
+        HostScenario.given(e.reported("h1", "b1"), e.applySkipped("h1", "p1", "r1", "no build"))
+                .when(e.applied("h1", "p1", 1)).expectPatch("p1", PatchStatus.SKIPPED).expectRejected("expected APPLYING");
+    }
 }

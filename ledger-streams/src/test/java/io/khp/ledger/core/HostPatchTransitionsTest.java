@@ -39,6 +39,7 @@ class HostPatchTransitionsTest {
 
     static {
         EVENTS.put("ApplyRequested", e -> e.applyRequested(HOST, PATCH, "r1", 2));
+        EVENTS.put("ApplyRequested(skipped)", e -> e.applySkipped(HOST, PATCH, "r1", "no build of this patch for the host's kernel"));
         EVENTS.put("RunObjectCaptured", e -> e.captured(HOST, PATCH));
         EVENTS.put("PreRunVerified(MATCH)", e -> e.verified(HOST, PATCH, Verdict.MATCH));
         EVENTS.put("PreRunVerified(MISMATCH)", e -> e.verified(HOST, PATCH, Verdict.MISMATCH));
@@ -49,7 +50,8 @@ class HostPatchTransitionsTest {
         EVENTS.put("RevertRequested", e -> e.revertRequested(HOST, PATCH));
         EVENTS.put("Reverted", e -> e.reverted(HOST, PATCH));
 
-        allow("ApplyRequested", PatchStatus.REQUESTED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED");
+        allow("ApplyRequested", PatchStatus.REQUESTED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED", "SKIPPED");
+        allow("ApplyRequested(skipped)", PatchStatus.SKIPPED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED", "SKIPPED");
         allow("RunObjectCaptured", PatchStatus.CAPTURED, "REQUESTED", "APPLYING");
         allow("PreRunVerified(MATCH)", PatchStatus.VERIFIED, "CAPTURED");
         allow("PreRunVerified(MISMATCH)", PatchStatus.REJECTED, "CAPTURED");
@@ -101,7 +103,7 @@ class HostPatchTransitionsTest {
             assertEquals(expected, next.getState());
             assertEquals(event.getOccurredAt().toEpochMilli(), HostPatchTransitions.enteredAt(next, expected));
             assertEquals(event.getOccurredAt().toEpochMilli(), next.getUpdatedAt());
-            if (current != null && !eventName.equals("ApplyRequested")) {
+            if (current != null && !eventName.startsWith("ApplyRequested")) {
                 assertEquals(HostPatchTransitions.enteredAt(current, PatchStatus.REQUESTED), HostPatchTransitions.enteredAt(next, PatchStatus.REQUESTED),
                         "earlier state times are kept");
                 assertEquals(current.getPatchId(), next.getPatchId());

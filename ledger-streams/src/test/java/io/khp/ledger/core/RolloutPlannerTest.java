@@ -133,4 +133,33 @@ class RolloutPlannerTest {
         assertEquals(1, c.getReverted());
         assertEquals(0, c.getFailed());
     }
+
+    @Test
+    void skippedHostsEndTheirWaveAndAreNeverFailures() {
+        RolloutState r = rollout(0.0, 3, 1);
+        r = move(r, 0, PatchStatus.SKIPPED, 2);
+        assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
+        r = move(r, 0, PatchStatus.APPLIED, 1);
+        assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(r), "0 failed of 1 attempted");
+        r = RolloutPlanner.startWave(r, 1, 2000);
+        r = move(r, 1, PatchStatus.SKIPPED, 1);
+        assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(r), "a wave of skipped hosts alone is over");
+        RolloutCounts counts = RolloutPlanner.counts(r);
+        assertEquals(3, counts.getSkipped());
+        assertEquals(1, counts.getApplied());
+        assertEquals(0, counts.getFailed());
+        assertEquals(0, counts.getPending());
+    }
+
+    @Test
+    void aFailureAmongSkippedHostsCountsAgainstTheAttemptedOnly() {
+        RolloutState r = rollout(0.5, 4);
+        r = move(r, 0, PatchStatus.SKIPPED, 2);
+        r = move(r, 0, PatchStatus.APPLIED, 1);
+        r = move(r, 0, PatchStatus.FAILED, 1);
+        assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(r), "1 failed of 2 attempted = 0.5");
+        RolloutState strict = move(move(move(rollout(0.4, 4), 0, PatchStatus.SKIPPED, 2), 0, PatchStatus.APPLIED, 1), 0, PatchStatus.FAILED, 1);
+        RolloutDecision.Halt halt = assertInstanceOf(RolloutDecision.Halt.class, RolloutPlanner.decide(strict));
+        assertTrue(halt.reason().contains("1 of 2 attempted"), halt.reason());
+    }
 }

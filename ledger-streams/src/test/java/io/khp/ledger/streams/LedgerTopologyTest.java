@@ -404,4 +404,68 @@ class LedgerTopologyTest {
         assertFalse(ledger.commands().isEmpty(), "the first wave's command");
         assertEquals(List.of(), ledger.commands());
     }
+
+    @Test
+    void aRolloutGivesEachHostTheArtifactOfItsKernelAndSkipsTheOthers() {
+        var amd64 = TestEvents.kernel("6.1.0-9-amd64", "amd64");
+        var cloud = TestEvents.kernel("6.1.0-9-cloud-amd64", "cloud-amd64");
+        var rt = TestEvents.kernel("6.1.0-9-rt-amd64", "rt-amd64");
+        ledger.pipe(e.reported("a1", "b", amd64, Map.of()), e.reported("a2", "b", amd64, Map.of()),
+                e.reported("c1", "b", cloud, Map.of()), e.reported("r1", "b", rt, Map.of()));
+        KhpEvent forAmd64 = e.buildRequested("p1", amd64);
+        KhpEvent forCloud = e.buildRequested("p1", cloud);
+        KhpEvent forRt = e.buildRequested("p1", rt);
+        ledger.pipe(forAmd64, forCloud, forRt, e.patchBuiltFor(forAmd64), e.patchBuiltFor(forCloud),
+                e.buildFailedFor(forRt, "DATA_CHANGED"));
+        PatchState built = ledger.patch("p1");
+        assertEquals(BuildStatus.BUILT, built.getBuildStatus());
+        assertEquals(List.of(BuildStatus.BUILT, BuildStatus.BUILT, BuildStatus.FAILED),
+                built.getBuilds().stream().map(b -> b.getStatus()).toList());
+
+        ledger.pipe(e.rolloutRequested("p1", "ro", HostSelector.newBuilder().setAll(true).build(), 0.0, false, hosts(4)));
+        Map<String, ApplyRequested> sent = new java.util.TreeMap<>();
+        ledger.commands().forEach(c -> sent.put(c.getHostId(), (ApplyRequested) c.getPayload()));
+        assertEquals(List.of("a1", "a2", "c1", "r1"), List.copyOf(sent.keySet()));
+        assertEquals("sha-p1-6.1.0-9-amd64", sent.get("a1").getArtifact().getSha256());
+        assertEquals("sha-p1-6.1.0-9-amd64", sent.get("a2").getArtifact().getSha256());
+        assertEquals("sha-p1-6.1.0-9-cloud-amd64", sent.get("c1").getArtifact().getSha256());
+        assertNull(sent.get("c1").getSkipReason());
+        assertTrue(sent.get("r1").getSkipReason().contains("failed: DATA_CHANGED"), sent.get("r1").getSkipReason());
+        assertEquals(PatchStatus.SKIPPED, stateOf("r1", "p1"));
+        assertTrue(ledger.host("r1").getPatches().get(0).getLastReason().contains("6.1.0-9-rt-amd64"));
+
+        agentApplies("a1", "p1");
+        agentApplies("a2", "p1");
+        agentApplies("c1", "p1");
+        RolloutState r = ledger.patch("p1").getRollouts().get(0);
+        assertEquals(RolloutStatus.COMPLETED, r.getStatus());
+        KhpEvent completed = ledger.rolloutDecisions().stream()
+                .filter(d -> d.getPayload() instanceof io.khp.events.RolloutCompleted).findFirst().orElseThrow();
+        var counts = ((io.khp.events.RolloutCompleted) completed.getPayload()).getCounts();
+        assertEquals(3, counts.getApplied());
+        assertEquals(1, counts.getSkipped());
+        assertEquals(0, counts.getFailed());
+        assertEquals(List.of(), ledger.rejections());
+    }
+
+    @Test
+    void withAnyKernelAHostOfAnotherKernelGetsTheBuiltArtifact() {
+        var amd64 = TestEvents.kernel("6.1.0-9-amd64", "amd64");
+        var cloud = TestEvents.kernel("6.1.0-9-cloud-amd64", "cloud-amd64");
+        ledger.pipe(e.reported("a1", "b", amd64, Map.of()), e.reported("c1", "b", cloud, Map.of()));
+        KhpEvent forAmd64 = e.buildRequested("p1", amd64);
+        ledger.pipe(forAmd64, e.patchBuiltFor(forAmd64));
+        KhpEvent request = e.rolloutRequested("p1", "ro", HostSelector.newBuilder().setAll(true).build(), 0.0, false, hosts(2));
+        ((io.khp.events.RolloutRequested) request.getPayload()).setAnyKernel(true);
+        ledger.pipe(request);
+        List<KhpEvent> sent = ledger.commands();
+        assertEquals(List.of("a1", "c1"), sent.stream().map(KhpEvent::getHostId).sorted().toList());
+        sent.forEach(c -> {
+            ApplyRequested apply = (ApplyRequested) c.getPayload();
+            assertNull(apply.getSkipReason());
+            assertEquals("sha-p1-6.1.0-9-amd64", apply.getArtifact().getSha256());
+        });
+        assertEquals(PatchStatus.REQUESTED, stateOf("c1", "p1"));
+        assertTrue(ledger.patch("p1").getRollouts().get(0).getAnyKernel());
+    }
 }
