@@ -837,7 +837,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int load_symvers(struct symvers *sv, const char *path)
+/*
+ * Reads field @column (0 = first) of each line of @path into @sv, sorted for symvers_has();
+ * lines without that field and lines whose first field starts with '#' are skipped.
+ */
+static int load_column(struct symvers *sv, const char *path, int column)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096];
@@ -848,9 +852,14 @@ int load_symvers(struct symvers *sv, const char *path)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char *crc = strtok(line, "\t \n"), *name = strtok(NULL, "\t \n");
+		char *field = strtok(line, " \t\n");
+		int i;
 
-		if (!crc || !name)
+		if (!field || field[0] == '#')
+			continue;
+		for (i = 0; i < column && field; i++)
+			field = strtok(NULL, " \t\n");
+		if (!field)
 			continue;
 		if (sv->n == cap) {
 			cap = cap ? cap * 2 : 1024;
@@ -858,12 +867,18 @@ int load_symvers(struct symvers *sv, const char *path)
 			if (!sv->names)
 				err(2, "realloc");
 		}
-		sv->names[sv->n++] = xstrdup(name);
+		sv->names[sv->n++] = xstrdup(field);
 	}
 	fclose(f);
 	if (sv->n)
 		qsort(sv->names, sv->n, sizeof(char *), cmp_str);
 	return 0;
+}
+
+/* Module.symvers: "CRC<tab>NAME<tab>MODULE<tab>EXPORT…"; only the names are kept. */
+int load_symvers(struct symvers *sv, const char *path)
+{
+	return load_column(sv, path, 1);
 }
 
 bool symvers_has(const struct symvers *sv, const char *name)
@@ -874,27 +889,7 @@ bool symvers_has(const struct symvers *sv, const char *name)
 /* A list of names, one per line ('#' starts a comment line). */
 int load_names(struct symvers *sv, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096];
-
-	if (!f) {
-		warn("%s", path);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *name = strtok(line, " \t\n");
-
-		if (!name || name[0] == '#')
-			continue;
-		sv->names = realloc(sv->names, (sv->n + 1) * sizeof(char *));
-		if (!sv->names)
-			err(2, "realloc");
-		sv->names[sv->n++] = xstrdup(name);
-	}
-	fclose(f);
-	if (sv->n)
-		qsort(sv->names, sv->n, sizeof(char *), cmp_str);
-	return 0;
+	return load_column(sv, path, 0);
 }
 
 int load_sympos(struct context *ctx, const char *path)
