@@ -220,7 +220,8 @@ void correlate(struct context *ctx)
 	}
 	/*
 	 * Static locals: same base name, referenced by a common function. Among several
-	 * candidates the one with the same content wins; without one, none is paired.
+	 * candidates the one with the same content wins (the same name first, as a function's
+	 * WARN_ON_ONCE flags all hold zero); without one, none is paired.
 	 */
 	for (i = 1; i < post->nsyms; i++) {
 		struct symbol *b = &post->syms[i], *pick = NULL, *equal = NULL;
@@ -241,7 +242,8 @@ void correlate(struct context *ctx)
 			if ((!nra && !nrb) || intersect(ra, nra, rb, nrb)) {
 				ncand++;
 				pick = a;
-				if (!equal && same_content(a, b))
+				if (same_content(a, b) &&
+				    (!equal || (strcmp(equal->name, b->name) && !strcmp(a->name, b->name))))
 					equal = a;
 			}
 		}
@@ -258,17 +260,29 @@ void correlate(struct context *ctx)
 
 /* --- comparison --- */
 
-static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_t ab,
-			uint32_t type);
+static bool same_target(struct symbol *ta, int64_t aa, int64_t ba, struct symbol *tb,
+			int64_t ab, int64_t bb);
+
+/* Set while comparing when two entries, immediates or strings differ only in line numbers. */
+static bool lines_differ;
 static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbol *tb,
 				     int64_t ab);
+
+/* What a PC-relative field's addend is short of its target's offset: its instruction's tail. */
+static int64_t pcrel_bias(const struct rela *r)
+{
+	if (!is_pcrel(r->type))
+		return 0;
+	return r->insn_tail >= 0 ? r->insn_tail : 4;
+}
 
 static bool rela_equal(const struct rela *ra, const struct rela *rb)
 {
 	int64_t aa, ab;
 	struct symbol *ta = resolve_target(ra, &aa), *tb = resolve_target(rb, &ab);
 
-	return ra->type == rb->type && same_target(ta, aa, tb, ab, ra->type);
+	return ra->type == rb->type &&
+	       same_target(ta, aa, pcrel_bias(ra), tb, ab, pcrel_bias(rb));
 }
 
 static const char *string_at(struct section *s, int64_t off)
@@ -280,11 +294,49 @@ static const char *string_at(struct section *s, int64_t off)
 	return (const char *)s->data + off;
 }
 
-static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_t ab,
-			uint32_t type)
+static bool is_source_suffix(const char *s, size_t end)
+{
+	return end >= 3 && s[end - 1] == ':' && (s[end - 2] == 'c' || s[end - 2] == 'h') &&
+	       s[end - 3] == '.';
+}
+
+/*
+ * Are @a and @b equal but for line numbers after a source file name, as
+ * __FILE__ ":" __stringify(__LINE__) writes them (fortify's "field ... at fs/x.c:123")?
+ * A difference in such a number is noted in lines_differ.
+ */
+static bool strings_equal_but_lines(const char *a, const char *b)
+{
+	size_t i = 0, j = 0, si;
+
+	for (;;) {
+		if (a[i] == b[j]) {
+			if (!a[i])
+				return true;
+			i++;
+			j++;
+			continue;
+		}
+		for (si = i; si > 0 && isdigit((unsigned char)a[si - 1]); si--)
+			;
+		j -= i - si;
+		i = si;
+		if (!is_source_suffix(a, i) || !isdigit((unsigned char)a[i]) ||
+		    !isdigit((unsigned char)b[j]))
+			return false;
+		while (isdigit((unsigned char)a[i]))
+			i++;
+		while (isdigit((unsigned char)b[j]))
+			j++;
+		lines_differ = true;
+	}
+}
+
+/* @ba, @bb: what each addend is short of its target's offset (see pcrel_bias). */
+static bool same_target(struct symbol *ta, int64_t aa, int64_t ba, struct symbol *tb,
+			int64_t ab, int64_t bb)
 {
 	if (ta->type == STT_SECTION || tb->type == STT_SECTION) {
-		int64_t bias = is_pcrel(type) ? 4 : 0;
 		const char *sa, *sb;
 		char *na, *nb;
 		bool same;
@@ -299,11 +351,11 @@ static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_
 		if (!same)
 			return false;
 		if (is_string_section(ta->sec)) {
-			sa = string_at(ta->sec, aa + bias);
-			sb = string_at(tb->sec, ab + bias);
-			return sa && sb && !strcmp(sa, sb);
+			sa = string_at(ta->sec, aa + ba);
+			sb = string_at(tb->sec, ab + bb);
+			return sa && sb && strings_equal_but_lines(sa, sb);
 		}
-		if (aa != ab || ta->sec->sh.sh_size != tb->sec->sh.sh_size)
+		if (aa + ba != ab + bb || ta->sec->sh.sh_size != tb->sec->sh.sh_size)
 			return false;
 		if (!ta->sec->data || !tb->sec->data)
 			return ta->sec->data == tb->sec->data;
@@ -312,7 +364,7 @@ static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_
 	if (ta->sec && tb->sec && !strcmp(ta->sec->name, tb->sec->name) &&
 	    special_of(ta->sec->name) && special_of(ta->sec->name)->referenced)
 		return referenced_entries_equal(ta, aa, tb, ab);
-	if (aa != ab)
+	if (aa + ba != ab + bb)
 		return false;
 	if (!ta->sec || !tb->sec)
 		return !ta->sec && !tb->sec && !strcmp(ta->name, tb->name);
@@ -368,8 +420,6 @@ out:
 	return eq;
 }
 
-/* Set while comparing when two entries differ only in their line numbers. */
-static bool lines_differ;
 
 /*
  * Descriptors referenced by code (dynamic debug) are compared by content, not by name: their

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "klpdiff.h"
+#include "x86_insn.h"
 
 void *xcalloc(size_t n, size_t size)
 {
@@ -81,6 +82,57 @@ static void read_relas(struct object *obj, struct section *rs)
 		base->relas[i].addend = r.r_addend;
 		base->relas[i].sym = &obj->syms[si];
 	}
+}
+
+static int cmp_rela_ptr_off(const void *a, const void *b)
+{
+	const struct rela *x = *(struct rela *const *)a, *y = *(struct rela *const *)b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/*
+ * Finds the instruction holding each relocation of code section @s, decoding from the start
+ * and again from every function symbol (padding and data between functions do not desync it).
+ */
+static void decode_relocated_instructions(struct section *s)
+{
+	struct rela **v;
+	size_t i, k = 0, f = 0, n = s->nrelas, end = s->sh.sh_size;
+	size_t pos = 0;
+
+	for (i = 0; i < n; i++)
+		s->relas[i].insn_tail = -1;
+	if (!is_text_section(s) || !s->data || !n)
+		return;
+	v = xcalloc(n, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = &s->relas[i];
+	qsort(v, n, sizeof(*v), cmp_rela_ptr_off);
+	while (pos < end && k < n) {
+		struct x86_insn insn;
+		size_t next_func = end;
+
+		while (f < s->nsyms && s->syms[f]->sym.st_value < pos)
+			f++;
+		if (f < s->nsyms && s->syms[f]->sym.st_value < end)
+			next_func = s->syms[f]->sym.st_value;
+		if (!x86_insn_decode(s->data, pos, end, &insn) || pos + insn.length > next_func) {
+			if (next_func <= pos)
+				next_func = pos + 1;
+			while (k < n && v[k]->offset < next_func)
+				k++;
+			pos = next_func;
+			continue;
+		}
+		while (k < n && v[k]->offset < pos + insn.length) {
+			if (v[k]->offset >= pos)
+				v[k]->insn_tail = (int)(pos + insn.length - v[k]->offset);
+			k++;
+		}
+		pos += insn.length;
+	}
+	free(v);
 }
 
 struct object *object_open(const char *path)
@@ -185,6 +237,8 @@ struct object *object_open(const char *path)
 	}
 	for (i = 1; i < obj->nsecs; i++)
 		qsort(obj->secs[i].syms, obj->secs[i].nsyms, sizeof(struct symbol *), cmp_sym_value);
+	for (i = 1; i < obj->nsecs; i++)
+		decode_relocated_instructions(&obj->secs[i]);
 	return obj;
 }
 
@@ -306,6 +360,7 @@ struct symbol *resolve_target(const struct rela *r, int64_t *addend)
 	static const int64_t no_bias[] = { 0 };
 	struct symbol *y = r->sym, *c = NULL;
 	const int64_t *bias = no_bias;
+	int64_t decoded_bias;
 	size_t nbias = 1, i;
 	int64_t off;
 
@@ -314,7 +369,10 @@ struct symbol *resolve_target(const struct rela *r, int64_t *addend)
 	    (y->type != STT_SECTION && y->bind != STB_LOCAL))
 		return y;
 	off = r->addend + (y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
-	if (is_pcrel(r->type) && r->sec && is_text_section(r->sec)) {
+	if (is_pcrel(r->type) && r->insn_tail >= 0) {
+		bias = &decoded_bias;
+		decoded_bias = r->insn_tail;
+	} else if (is_pcrel(r->type) && r->sec && is_text_section(r->sec)) {
 		bias = insn_bias;
 		nbias = sizeof(insn_bias) / sizeof(insn_bias[0]);
 	}

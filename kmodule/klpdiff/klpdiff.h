@@ -29,6 +29,11 @@ struct rela {
 	uint32_t type;
 	int64_t addend;
 	struct symbol *sym;
+	/*
+	 * In code: bytes from the relocated field to the end of its instruction (4 for most
+	 * rip-relative operands, 5 when an imm8 follows, ...), -1 when not decoded.
+	 */
+	int insn_tail;
 };
 
 struct object;
