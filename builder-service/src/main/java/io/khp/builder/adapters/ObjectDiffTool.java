@@ -24,23 +24,31 @@ public final class ObjectDiffTool {
 
     private final Path binary;
     private final Path khpHome;
+    private final boolean inTree;
+    private boolean made;
 
     public ObjectDiffTool(Path khpHome) {
         this.khpHome = khpHome;
         String env = System.getenv("KHP_KLPDIFF");
-        this.binary = env != null && !env.isBlank() ? Path.of(env) : khpHome.resolve("kmodule/klpdiff/klpdiff");
+        this.inTree = env == null || env.isBlank();
+        this.binary = inTree ? khpHome.resolve("kmodule/klpdiff/klpdiff") : Path.of(env);
     }
 
-    /** Builds the tool from kmodule/ when it is not there yet. */
+    /**
+     * Brings the in-tree tool up to date with its sources once per process (make rebuilds only what
+     * changed, so a binary left from another checkout is not used as is); a KHP_KLPDIFF binary is
+     * used as given.
+     */
     public synchronized void ensureBuilt() {
-        if (Files.isExecutable(binary)) {
+        if (made || (!inTree && Files.isExecutable(binary))) {
             return;
         }
         ProcessRunner.Outcome o = ProcessRunner.run(List.of("make", "-s", "-C", khpHome.resolve("kmodule/klpdiff").toString(), "all"),
                 null, Map.of(), Duration.ofMinutes(5));
         if (!o.ok() || !Files.isExecutable(binary)) {
-            throw new IllegalStateException("the object tool " + binary + " is missing and does not build: " + o.tail(2000));
+            throw new IllegalStateException("the object tool " + binary + " does not build: " + o.tail(2000));
         }
+        made = true;
     }
 
     /**
