@@ -484,7 +484,8 @@ class LedgerTopologyTest {
         fleet("h1", "h2", "h3");
         ledger.pipe(e.patchBuilt("p1", false));
         ledger.pipe(rolloutWithTimeouts("r1", 0.5, false, 60_000, 300_000, hosts(2), hosts(1)));
-        assertEquals(List.of("h1", "h2"), ledger.commands().stream().map(KhpEvent::getHostId).toList());
+        List<KhpEvent> wave0 = ledger.commands();
+        assertEquals(List.of("h1", "h2"), wave0.stream().map(KhpEvent::getHostId).toList());
         agentApplies("h1", "p1");
         ledger.pipe(e.captured("h2", "p1"));
         // when the ledger's clock has not yet reached the host timeout, then nothing happens
@@ -500,6 +501,7 @@ class LedgerTopologyTest {
         assertTrue(timeout.getDetail().contains("host timeout of 60 s") && timeout.getDetail().contains("last state CAPTURED"),
                 timeout.getDetail());
         assertEquals("r1", sent.get(0).getCorrelationId());
+        assertEquals(wave0.get(1).getEventId(), sent.get(0).getCausationId(), "it answers h2's request (the agent's history ends it)");
         assertInstanceOf(ApplyRequested.class, sent.get(1).getPayload());
         assertEquals(PatchStatus.TIMED_OUT, stateOf("h2", "p1"));
         assertEquals(timeout.getDetail(), ledger.host("h2").getPatches().get(0).getLastReason());
