@@ -30,7 +30,8 @@ import io.khp.testkit.TestKafka;
  * real qemu fleet of the Debian kernel (two hosts of the default flavour, one cloud-amd64 host:
  * same release, different code) with an agent per host, and the khp CLI. A real patch is built
  * from source, verified against every host's running kernel, rolled out in two waves, observed
- * inside the guests and reverted; then a rollout whose first wave stalls is halted.
+ * inside the guests and reverted; then a rollout whose first wave stalls is halted, and a rollout
+ * to a guest whose agent is stopped halts at its host timeout.
  */
 @RealKafka
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
