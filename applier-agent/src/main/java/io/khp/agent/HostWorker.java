@@ -308,7 +308,7 @@ public final class HostWorker {
                 try {
                     captured = backend.capture(captures);
                 } catch (BackendException e) {
-                    if (e.transport()) {
+                    if (e.transport() || e.deadline()) {
                         throw e;
                     }
                     captured = RunObjectCaptured.newBuilder().setAttempt(1).setCaptureError(e.getMessage()).build();

@@ -11,7 +11,8 @@ import io.khp.builder.adapters.ObjectDiffTool;
 import io.khp.builder.adapters.TargetSymbols;
 import io.khp.bus.SigningKeys;
 
-/** The builder's parts wired from the environment (KHP_HOME, KHP_CACHE, KHP_KEYS, KHP_BUILDER_JOBS). */
+/** The builder's parts wired from the environment (KHP_HOME, KHP_CACHE, KHP_KEYS, KHP_BUILDER_JOBS,
+ * KHP_BUILDER_COMPILE_TIMEOUT). */
 public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildCache cache) {
 
     public static Components fromEnvironment() {
@@ -24,7 +25,8 @@ public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildC
         Path cache = KhpHome.cache();
         int jobs = Integer.parseInt(System.getenv().getOrDefault("KHP_BUILDER_JOBS", "2"));
         LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home),
-                new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs, home.resolve("kmodule/include")), cache.resolve("work"),
+                new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs, home.resolve("kmodule/include"),
+                        Kbuild.deadlineFrom(System.getenv("KHP_BUILDER_COMPILE_TIMEOUT"))), cache.resolve("work"),
                 cache.resolve("objects"));
         return new Components(builder, new ArtifactSigner(keyDirectory), new BuildCache(buildCache));
     }

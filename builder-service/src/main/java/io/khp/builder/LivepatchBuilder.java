@@ -160,6 +160,9 @@ public final class LivepatchBuilder {
                 scratch.removeOutputs(e.getKey().objectPath());
             }
             ProcessRunner.Outcome post = kbuild.compilePatched(scratch.root(), flavour.release(), objects(units));
+            if (post.timedOut()) {
+                throw new BuildRefusal.RefusedException(kbuild.pastDeadline(BuildStage.COMPILE, post, "compiling the patched source"));
+            }
             if (!post.ok()) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.COMPILE, ReasonCodes.COMPILE_ERROR,
                         "the patched source does not compile")
@@ -242,6 +245,9 @@ public final class LivepatchBuilder {
             stage.start(BuildStage.KBUILD, moduleName + ".ko");
             ProcessRunner.Outcome mod = kbuild.buildModule(flavour.headers(), moduleDir);
             Path ko = moduleDir.resolve(moduleName + ".ko");
+            if (mod.timedOut()) {
+                throw new BuildRefusal.RefusedException(kbuild.pastDeadline(BuildStage.KBUILD, mod, "building the livepatch module"));
+            }
             if (!mod.ok() || !Files.isRegularFile(ko)) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.KBUILD, ReasonCodes.MODULE_BUILD_ERROR,
                         "kbuild could not build the livepatch module against " + flavour.headers())
@@ -284,6 +290,9 @@ public final class LivepatchBuilder {
         }
         if (!missing.isEmpty()) {
             ProcessRunner.Outcome pre = kbuild.compile(scratch.root(), flavour.release(), objects(missing));
+            if (pre.timedOut()) {
+                throw new BuildRefusal.RefusedException(kbuild.pastDeadline(BuildStage.COMPILE, pre, "compiling the unpatched source"));
+            }
             if (!pre.ok()) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.COMPILE, ReasonCodes.COMPILE_ERROR,
                         "the unpatched source does not compile for " + flavour.release())

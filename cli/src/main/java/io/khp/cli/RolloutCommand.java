@@ -50,6 +50,14 @@ final class RolloutCommand implements Callable<Integer> {
             + "instead of skipping it: the run-pre check decides whether its running code matches")
     boolean anyKernel;
 
+    @Option(names = "--host-timeout", defaultValue = "10m", description = "A host without an outcome this long after its "
+            + "wave started is TIMED_OUT and counts as failed (e.g. 90s, 10m, 1h; default ${DEFAULT-VALUE})")
+    String hostTimeout;
+
+    @Option(names = "--wave-timeout", defaultValue = "30m", description = "The longest a wave runs: its hosts still without "
+            + "an outcome then are TIMED_OUT (default ${DEFAULT-VALUE})")
+    String waveTimeout;
+
     @Option(names = "--wait", description = "Follow the rollout: exit 0 when completed, 1 when halted, 3 on timeout")
     boolean await;
 
@@ -69,6 +77,8 @@ final class RolloutCommand implements Callable<Integer> {
                 .setPayload(RolloutRequested.newBuilder().setRolloutId(rolloutId).setSelector(RolloutSpec.selector(select))
                         .setWaves(RolloutSpec.waves(waves)).setMaxFailureRatio(maxFailures).setAutoRevert(autoRevert)
                         .setAnyKernel(anyKernel)
+                        .setHostTimeoutMs(RolloutSpec.timeout("--host-timeout", hostTimeout).toMillis())
+                        .setWaveTimeoutMs(RolloutSpec.timeout("--wave-timeout", waveTimeout).toMillis())
                         .setForceApproved(approveForce).build())
                 .build();
         var settings = kafka.settings();

@@ -73,8 +73,8 @@ final class RolloutProgress {
             return "applying";
         } else if (p instanceof Applied) {
             return "applied";
-        } else if (p instanceof ApplyFailed) {
-            return "failed";
+        } else if (p instanceof ApplyFailed f) {
+            return f.getReasonCode() == ApplyFailureReason.TIMED_OUT ? "timed-out" : "failed";
         } else if (p instanceof RevertRequested) {
             return "reverting";
         } else if (p instanceof Reverted) {

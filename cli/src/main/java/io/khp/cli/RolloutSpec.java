@@ -83,4 +83,35 @@ final class RolloutSpec {
         }
         return waves;
     }
+
+    private static final java.util.regex.Pattern SHORT_DURATION = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    /**
+     * A timeout of the rollout policy: a number with a unit ({@code 90s}, {@code 10m}, {@code 1h},
+     * {@code 500ms}) or an ISO-8601 duration ({@code PT10M}); positive.
+     */
+    static java.time.Duration timeout(String option, String text) {
+        String t = text.strip();
+        java.time.Duration d;
+        var m = SHORT_DURATION.matcher(t);
+        try {
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> java.time.Duration.ofMillis(n);
+                    case "s" -> java.time.Duration.ofSeconds(n);
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    default -> java.time.Duration.ofHours(n);
+                };
+            } else {
+                d = java.time.Duration.parse(t);
+            }
+        } catch (java.time.format.DateTimeParseException | ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + text + "' is not a duration such as 90s, 10m, 1h or PT10M");
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(option + " '" + text + "' must be positive");
+        }
+        return d;
+    }
 }

@@ -52,4 +52,17 @@ class RolloutProgressTest {
         assertEquals(Optional.of(RolloutProgress.Outcome.HALTED), progress.outcome());
         assertTrue(progress.summary().contains("failures 1/1"));
     }
+
+    @Test
+    void aHostTheRolloutTimedOutIsShownApartFromFailures() {
+        RolloutProgress progress = new RolloutProgress("p", "r");
+        progress.accept(event(null, "p", RolloutWaveStarted.newBuilder().setRolloutId("r").setWave(0).setHosts(List.of("a", "b")).build()));
+        progress.accept(event("a", "p", ApplyFailed.newBuilder().setReasonCode(ApplyFailureReason.LOAD_ERROR).setDetail("x").build()));
+        assertTrue(progress.accept(event("b", "p", ApplyFailed.newBuilder().setReasonCode(ApplyFailureReason.TIMED_OUT)
+                .setDetail("no outcome within the host timeout of 600 s").build())));
+        assertEquals(Map.of("failed", 1, "timed-out", 1), progress.counts());
+        assertTrue(progress.accept(event("b", "p", Applied.newBuilder().setModuleName("m").setTransitionMs(1).build())),
+                "a late Applied shows the host as it is");
+        assertEquals(Map.of("failed", 1, "applied", 1), progress.counts());
+    }
 }

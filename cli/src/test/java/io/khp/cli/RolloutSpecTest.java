@@ -70,4 +70,17 @@ class RolloutSpecTest {
         assertTrue(!BuildCommand.patchId("fix", "diff", false).equals(BuildCommand.patchId("fix", "diff2", false)));
         assertTrue(BuildCommand.patchId("fix", "diff", false).startsWith("fix-"));
     }
+
+    @Test
+    void timeoutsTakeAUnitOrAnIsoDurationAndMustBePositive() {
+        assertEquals(java.time.Duration.ofSeconds(90), RolloutSpec.timeout("--host-timeout", "90s"));
+        assertEquals(java.time.Duration.ofMinutes(10), RolloutSpec.timeout("--host-timeout", "10m"));
+        assertEquals(java.time.Duration.ofHours(1), RolloutSpec.timeout("--wave-timeout", "1h"));
+        assertEquals(java.time.Duration.ofMillis(500), RolloutSpec.timeout("--host-timeout", "500ms"));
+        assertEquals(java.time.Duration.ofMinutes(30), RolloutSpec.timeout("--wave-timeout", "PT30M"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RolloutSpec.timeout("--host-timeout", "0s"))
+                .getMessage().contains("must be positive"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RolloutSpec.timeout("--wave-timeout", "soon"))
+                .getMessage().contains("--wave-timeout 'soon'"));
+    }
 }

@@ -30,7 +30,8 @@ import io.khp.testkit.TestKafka;
  * real qemu fleet of the Debian kernel (two hosts of the default flavour, one cloud-amd64 host:
  * same release, different code) with an agent per host, and the khp CLI. A real patch is built
  * from source, verified against every host's running kernel, rolled out in two waves, observed
- * inside the guests and reverted; then a rollout whose first wave stalls is halted.
+ * inside the guests and reverted; then a rollout whose first wave stalls is halted, and a rollout
+ * to a guest whose agent is stopped halts at its host timeout.
  */
 @RealKafka
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -238,6 +239,51 @@ class FleetEndToEndTest {
         }
         for (String host : List.of(A, B, CLOUD)) {
             assertFalse(fleet.execOk(host, "cat /proc/meminfo").contains(MARKER), host + " is reverted");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aRolloutWhoseAgentIsDeadFinishesByTheHostTimeoutAndTheAgentBackDoesNotResumeIt() {
+        Processes.Result build = operator.khp(Duration.ofMinutes(20), "build", "examples/cmdline-string.patch",
+                "--name", "cmdline-dead-agent", "--kernel", release, "--wait", "--json").orFail("khp build");
+        String patch = Operator.json(build).path("patchId").asText();
+
+        pipeline.stopAgent();
+        try {
+            Instant requested = Instant.now();
+            Processes.Result rollout = operator.khp(Duration.ofMinutes(5), "rollout", patch, "--select", "hosts=" + A,
+                    "--host-timeout", "20s", "--wait", "--json");
+            Duration took = Duration.between(requested, Instant.now());
+            assertEquals(1, rollout.exit(), rollout.out() + rollout.err());
+            JsonNode outcome = Operator.json(rollout);
+            assertEquals("halted", outcome.path("status").asText(), rollout.out());
+            assertEquals(Map.of(A, "timed-out"), toMap(outcome.path("hosts")));
+            assertTrue(took.compareTo(Duration.ofSeconds(20)) >= 0 && took.compareTo(Duration.ofMinutes(2)) < 0,
+                    "halted " + took + " after the request");
+            assertEquals(Map.of(A, "TIMED_OUT"), patchStates(patch));
+            JsonNode timedOut = event(A, patch, "ApplyFailed").path("payload");
+            assertEquals("TIMED_OUT", timedOut.path("reasonCode").asText());
+            assertTrue(timedOut.path("detail").asText().contains("host timeout of 20 s"), timedOut.toString());
+            assertFalse(fleet.execOk(A, "cat /proc/cmdline").contains("khp-patched"), "nothing was loaded");
+        } finally {
+            try {
+                pipeline.startAgent(fleet.sockets());
+            } catch (Exception e) {
+                throw new AssertionError("restarting the agent", e);
+            }
+        }
+
+        // the agent is back: the timed-out request is over for it, a new rollout applies the patch once
+        Processes.Result again = operator.khp(Duration.ofMinutes(10), "rollout", patch, "--select", "hosts=" + A,
+                "--wait", "--json").orFail("khp rollout");
+        assertEquals("completed", Operator.json(again).path("status").asText(), again.out());
+        try {
+            assertEquals(List.of("ApplyRequested", "ApplyFailed", "ApplyRequested", "RunObjectCaptured", "PreRunVerified",
+                    "ApplyAttempted", "Applied"), lifecycle(A, patch), "the timed-out request was never started");
+            assertTrue(fleet.execOk(A, "cat /proc/cmdline").contains("khp-patched"));
+        } finally {
+            operator.khp(Duration.ofMinutes(5), "revert", patch, "--wait", "--json");
         }
     }
 

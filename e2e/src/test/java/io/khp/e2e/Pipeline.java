@@ -39,6 +39,7 @@ final class Pipeline implements AutoCloseable {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final List<Service> services = new ArrayList<>();
     private LedgerApp ledger;
+    private ApplierAgent agent;
 
     Pipeline(String bootstrap) throws IOException {
         settings = ClientSettings.of(bootstrap);
@@ -66,7 +67,17 @@ final class Pipeline implements AutoCloseable {
                 "--first-wait", "5", "--second-wait", "10", "--max-attempts", "2", "--backoff", "1",
                 "--heartbeat", "5", "--poll-ms", "200", "--verify-timeout", "180"));
         sockets.forEach((host, socket) -> args.addAll(List.of("--host", host + "=" + socket)));
-        start(new ApplierAgent(AgentOptions.parse(args.toArray(String[]::new))));
+        agent = new ApplierAgent(AgentOptions.parse(args.toArray(String[]::new)));
+        start(agent);
+    }
+
+    /** Stops the agent: its hosts no longer answer (as when its machine's agent died). */
+    void stopAgent() {
+        if (agent != null) {
+            agent.stop();
+            services.remove(agent);
+            agent = null;
+        }
     }
 
     String api() {

@@ -148,6 +148,15 @@ public final class TestEvents {
         return event(host, patchId, ApplyFailed.newBuilder().setReasonCode(reason).setDetail("failed: " + reason).setAttempts(1).build());
     }
 
+    /** The rollout controller's verdict that the host gave no outcome in time for rollout {@code rolloutId}. */
+    public KhpEvent timedOut(String host, String patchId, String rolloutId) {
+        KhpEvent e = event(host, patchId, ApplyFailed.newBuilder().setReasonCode(ApplyFailureReason.TIMED_OUT)
+                .setDetail("no outcome within the host timeout of 600 s").setAttempts(0).build());
+        e.setCorrelationId(rolloutId);
+        e.setSource("ledger-streams");
+        return e;
+    }
+
     public KhpEvent revertRequested(String host, String patchId) {
         return event(host, patchId, RevertRequested.newBuilder().setModuleName(module(patchId)).setReason("operator").build());
     }

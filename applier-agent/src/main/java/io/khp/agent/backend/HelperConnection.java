@@ -17,7 +17,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * Speaks khp-helper's JSON line protocol (kmodule/helper/PROTOCOL.md): one request at a time, the
  * reply matched by id (replies to other ids, e.g. to a client that went away, are skipped). The
- * channel is opened on first use and again after it broke.
+ * channel is opened on first use and again after it broke. Every call has a deadline: a helper that
+ * does not answer within it is killed (its channel aborted) and the call fails with
+ * {@link BackendException#DEADLINE}, so a hung helper never holds the host's work.
  */
 public final class HelperConnection implements AutoCloseable {
 
@@ -69,8 +71,10 @@ public final class HelperConnection implements AutoCloseable {
                 Duration left = Duration.between(Instant.now(), deadline);
                 String line = left.isNegative() ? null : channel.readLine(left);
                 if (line == null) {
-                    throw new BackendException(BackendException.TRANSPORT,
-                            name + ": no reply to " + op + " within " + wait.toMillis() + " ms");
+                    LOG.warn("{}: no reply to {} within {} ms: killing the helper", name, op, wait.toMillis());
+                    abortChannel();
+                    throw new BackendException(BackendException.DEADLINE,
+                            name + ": no reply to " + op + " within its deadline of " + wait.toMillis() + " ms; the helper was killed");
                 }
                 JsonNode reply;
                 try {
@@ -97,6 +101,18 @@ public final class HelperConnection implements AutoCloseable {
 
     private static String abbreviate(String line) {
         return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    }
+
+    private void abortChannel() {
+        if (channel != null) {
+            channel.abort();
+            channel = null;
+        }
+    }
+
+    /** The channel in use, null when none is open (for tests). */
+    synchronized LineChannel channel() {
+        return channel;
     }
 
     private void closeChannel() {

@@ -15,4 +15,7 @@ public interface LineChannel extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Ends the channel at once: the helper stopped answering (a process is killed, a socket closed). */
+    void abort();
 }

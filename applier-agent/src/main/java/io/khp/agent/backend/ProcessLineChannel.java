@@ -38,6 +38,21 @@ public final class ProcessLineChannel implements LineChannel {
     }
 
     @Override
+    public void abort() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the helper process is running (for tests of the deadline). */
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    @Override
     public void close() {
         try {
             stdin.close();

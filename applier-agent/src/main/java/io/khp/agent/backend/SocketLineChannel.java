@@ -45,6 +45,11 @@ public final class SocketLineChannel implements LineChannel {
     }
 
     @Override
+    public void abort() {
+        close();
+    }
+
+    @Override
     public void close() {
         try {
             channel.close();

@@ -38,6 +38,8 @@ public record ApplyProcess(
 
     /** The code of a {@link Observation.Refused} when the host did not answer (the operation may have happened). */
     public static final String BACKEND_UNREACHABLE = "TRANSPORT";
+    /** The code of a {@link Observation.Refused} when the helper did not answer within its deadline and was killed. */
+    public static final String HELPER_DEADLINE = "DEADLINE";
 
     public static ApplyProcess start(boolean forceApproved) {
         return new ApplyProcess(Phase.CAPTURE, forceApproved, null, null, null, 0, null, null, null, null, 0);
@@ -247,6 +249,10 @@ public record ApplyProcess(
 
     private ApplyProcess onRefused(Observation.Refused r, ApplyPolicy policy) {
         String code = r.code();
+        if (HELPER_DEADLINE.equals(code) && phase != Phase.LOAD && phase != Phase.SIGNAL && phase != Phase.FORCE) {
+            // looking again would wait on the helper again: the apply fails with the reason
+            return failing(ApplyFailureReason.AGENT_ERROR, "in " + phase + ": " + r.message());
+        }
         return switch (phase) {
             case CAPTURE -> failing(ApplyFailureReason.AGENT_ERROR, "capture failed: " + code + " " + r.message());
             case FETCH -> failing(ApplyFailureReason.ARTIFACT_UNAVAILABLE, code + " " + r.message());
@@ -257,7 +263,7 @@ public record ApplyProcess(
                     // it fails (EBUSY) if it is in use after all, and the inspection that follows adopts it.
                     yield withNotBefore(null).to(Phase.UNLOAD_STALE);
                 }
-                if (BACKEND_UNREACHABLE.equals(code)) {
+                if (BACKEND_UNREACHABLE.equals(code) || HELPER_DEADLINE.equals(code)) {
                     // perhaps loaded before the host stopped answering: look before anything else
                     yield withNotBefore(r.at().plus(policy.pollInterval())).to(Phase.INSPECT);
                 }

@@ -132,4 +132,29 @@ class HelperProcessBackendTest {
         assertTrue(e.transport(), e.getMessage());
         b.close();
     }
+
+    @Test
+    void aHelperThatHangsIsKilledAtTheDeadlineAndTheNextCallStartsAfresh(@TempDir Path dir) throws Exception {
+        fixture(dir);
+        // a helper that hangs the first time it runs (records its pid, then sleeps), and is the real one after
+        Path pid = dir.resolve("hung.pid");
+        Path script = dir.resolve("hanging-helper");
+        Files.writeString(script, "#!/bin/sh\n"
+                + "if [ ! -e " + pid + " ]; then echo $$ > " + pid + "; exec sleep 600; fi\n"
+                + "exec " + helper + " \"$@\"\n");
+        script.toFile().setExecutable(true);
+        try (HelperProcessBackend b = new HelperProcessBackend("local-3", script, List.of("--proc", dir.resolve("proc").toString(),
+                "--sys", dir.resolve("sys").toString(), "--dev", dir.resolve("dev").toString()), Duration.ofMillis(1500))) {
+            long started = System.nanoTime();
+            BackendException e = assertThrows(BackendException.class, b::report);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertTrue(e.deadline(), e.getMessage());
+            assertFalse(e.transport());
+            assertTrue(e.getMessage().contains("within its deadline of 1500 ms; the helper was killed"), e.getMessage());
+            assertTrue(tookMs >= 1500 && tookMs < 10_000, "failed after " + tookMs + " ms");
+            long hung = Long.parseLong(Files.readString(pid).strip());
+            assertFalse(ProcessHandle.of(hung).map(ProcessHandle::isAlive).orElse(false), "the hung helper was killed");
+            assertEquals("6.1.0-99-cloud-amd64", b.report().getKernel().getRelease(), "a fresh helper answers the next call");
+        }
+    }
 }

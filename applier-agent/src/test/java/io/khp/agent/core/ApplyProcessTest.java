@@ -433,6 +433,31 @@ class ApplyProcessTest {
     }
 
     @Test
+    void aHelperPastItsDeadlineFailsTheApplyWithTheReason() {
+        // given the kernel inspection before the load, when the helper does not answer in time (it was killed)
+        Run r = verified();
+        r.observe(new Observation.Refused(ApplyProcess.HELPER_DEADLINE,
+                "local helper h1: no reply to status within its deadline of 30000 ms; the helper was killed", r.now));
+        // then the apply fails at once with the reason, and nothing is loaded
+        Step.Fail f = assertInstanceOf(Step.Fail.class, r.decide());
+        assertEquals(ApplyFailureReason.AGENT_ERROR, f.reason());
+        assertTrue(f.detail().contains("in INSPECT") && f.detail().contains("within its deadline of 30000 ms"), f.detail());
+        assertEquals(0, r.steps.stream().filter(s -> s instanceof Step.Load).count());
+    }
+
+    @Test
+    void aHelperPastItsDeadlineDuringTheLoadIsAskedOnceMoreWhatItLoaded() {
+        Run r = verified();
+        r.observe(new KernelSeen(LivepatchState.absent(), r.now));
+        r.decide();
+        r.observe(new Observation.Refused(ApplyProcess.HELPER_DEADLINE, "no reply to load", r.now));
+        r.at(POLICY.pollInterval());
+        assertInstanceOf(Step.Inspect.class, r.decide(), "the module may be loaded: look (with a fresh helper)");
+        r.observe(new Observation.Refused(ApplyProcess.HELPER_DEADLINE, "no reply to status", r.now));
+        assertEquals(ApplyFailureReason.AGENT_ERROR, assertInstanceOf(Step.Fail.class, r.decide()).reason());
+    }
+
+    @Test
     void backoffDoublesAndIsCapped() {
         assertEquals(Duration.ofSeconds(10), POLICY.backoffAfter(1));
         assertEquals(Duration.ofSeconds(20), POLICY.backoffAfter(2));

@@ -132,4 +132,18 @@ class HostHistoryTest {
         assertFalse(AGENT.applied(cmd, "lp1", 1, 1).getEventId().equals(AGENT.applied(again, "lp1", 1, 1).getEventId()),
                 "a second apply of the same patch gets its own ids");
     }
+
+    @Test
+    void aRequestTheRolloutTimedOutIsNotResumed() {
+        // an agent that was dead while its request timed out reads the ledger's verdict on its commands topic
+        KhpEvent cmd = apply("h1", "p1", "lp1");
+        KhpEvent timedOut = new Events("ledger-streams").answering(cmd).setHostId("h1").setPatchId("p1")
+                .setPayload(io.khp.events.ApplyFailed.newBuilder().setReasonCode(io.khp.events.ApplyFailureReason.TIMED_OUT)
+                        .setDetail("no outcome within the host timeout of 600 s").build()).build();
+        HostHistory history = new HostHistory("h1");
+        history.fold(cmd);
+        assertEquals(1, history.pending().size());
+        history.fold(timedOut);
+        assertEquals(List.of(), history.pending(), "the rollout gave up on it: the agent does not start it late");
+    }
 }

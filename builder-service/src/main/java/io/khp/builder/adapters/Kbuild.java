@@ -11,6 +11,10 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.khp.builder.core.BuildRefusal;
+import io.khp.builder.core.ReasonCodes;
+import io.khp.events.BuildStage;
+
 /** The kernel's build system, run as processes: single objects in a tree, a module against headers. */
 public final class Kbuild {
 
@@ -26,13 +30,47 @@ public final class Kbuild {
 
     private static final Pattern MODNAME = Pattern.compile("-DKBUILD_MODNAME='\"([^\"]+)\"'");
 
+    /** How long one compiler or kbuild run may take unless KHP_BUILDER_COMPILE_TIMEOUT says otherwise. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(20);
+
     private final int jobs;
     private final Path patchApiHeaders;
+    private final Duration deadline;
 
-    /** {@code patchApiHeaders}: the directory holding khp/patch.h and the kpatch-compatible headers. */
-    public Kbuild(int jobs, Path patchApiHeaders) {
+    /**
+     * {@code patchApiHeaders}: the directory holding khp/patch.h and the kpatch-compatible headers;
+     * {@code deadline}: how long one make run (with its compilers) may take before it is killed.
+     */
+    public Kbuild(int jobs, Path patchApiHeaders, Duration deadline) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("the compile deadline must be positive, not " + deadline);
+        }
         this.jobs = jobs;
         this.patchApiHeaders = patchApiHeaders;
+        this.deadline = deadline;
+    }
+
+    /** KHP_BUILDER_COMPILE_TIMEOUT (seconds) as a deadline, the default when unset. */
+    public static Duration deadlineFrom(String seconds) {
+        if (seconds == null || seconds.isBlank()) {
+            return DEFAULT_DEADLINE;
+        }
+        try {
+            long s = Long.parseLong(seconds.strip());
+            if (s > 0) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("KHP_BUILDER_COMPILE_TIMEOUT must be a positive number of seconds, not '" + seconds + "'");
+    }
+
+    /** The refusal of a make run that went past its deadline: what ran, the deadline, the output so far. */
+    public BuildRefusal pastDeadline(BuildStage stage, ProcessRunner.Outcome outcome, String what) {
+        return BuildRefusal.of(stage, ReasonCodes.BUILD_TIMEOUT, what + " took longer than its deadline of "
+                + deadline.toSeconds() + " s (KHP_BUILDER_COMPILE_TIMEOUT) and was killed with its compilers")
+                .withCompilerOutput(outcome.tail(8000));
     }
 
     /**
@@ -61,7 +99,7 @@ public final class Kbuild {
         List<String> cmd = new ArrayList<>(List.of("make", "-s", "-j" + jobs, "CC=" + COMPILER,
                 "KERNELRELEASE=" + kernelRelease, "KCFLAGS=" + kcflags));
         cmd.addAll(objects);
-        return ProcessRunner.run(cmd, tree, Map.of(), Duration.ofMinutes(20));
+        return ProcessRunner.run(cmd, tree, Map.of(), deadline);
     }
 
     /** Reads kbuild's record of how {@code object} was compiled. */
@@ -83,7 +121,7 @@ public final class Kbuild {
      */
     public ProcessRunner.Outcome buildModule(Path headers, Path moduleDir) {
         return ProcessRunner.run(List.of("make", "-s", "-j" + jobs, "-C", headers.toString(), "M=" + moduleDir,
-                "CC=" + COMPILER, "KBUILD_MODPOST_WARN=1", "modules"), moduleDir, Map.of(), Duration.ofMinutes(10));
+                "CC=" + COMPILER, "KBUILD_MODPOST_WARN=1", "modules"), moduleDir, Map.of(), deadline);
     }
 
     /** gcc's version line, e.g. "gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0". */

@@ -16,6 +16,8 @@ public final class ReasonCodes {
     public static final String FILE_NOT_IN_TREE = "FILE_NOT_IN_TREE";
     public static final String NOT_BUILT_FOR_TARGET = "NOT_BUILT_FOR_TARGET";
     public static final String COMPILE_ERROR = "COMPILE_ERROR";
+    /** A compiler or kbuild run went past its deadline and was killed. */
+    public static final String BUILD_TIMEOUT = "BUILD_TIMEOUT";
     public static final String NOTHING_CHANGED = "NOTHING_CHANGED";
     /** The object tool's code for a file whose only change is line numbers. */
     public static final String NO_FUNCTIONAL_CHANGE = "NO_FUNCTIONAL_CHANGE";

@@ -117,6 +117,9 @@ public final class HostInbox {
         if (p instanceof Reverted) {
             return state == PatchStatus.APPLIED ? "RevertRequested" : null;
         }
+        if (HostPatchTransitions.isTimeout(event)) {
+            return null; // the host's own outcome came first: nothing can cure that
+        }
         if (p instanceof RunObjectCaptured || p instanceof PreRunVerified || p instanceof ApplyAttempted
                 || p instanceof Applied || p instanceof ApplyFailed) {
             return state == null || HostPatchTransitions.REQUESTABLE.contains(state) ? "ApplyRequested" : null;
@@ -126,7 +129,8 @@ public final class HostInbox {
 
     /** Commands and lifecycle events travel on different topics; each is ordered only among its own. */
     private static boolean isCommand(KhpEvent event) {
-        return event.getPayload() instanceof ApplyRequested || event.getPayload() instanceof RevertRequested;
+        return event.getPayload() instanceof ApplyRequested || event.getPayload() instanceof RevertRequested
+                || HostPatchTransitions.isTimeout(event);
     }
 
     private static boolean sameStream(KhpEvent a, KhpEvent b) {

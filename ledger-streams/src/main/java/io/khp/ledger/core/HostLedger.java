@@ -249,7 +249,9 @@ public final class HostLedger {
 
     /** A patch in these states may be loaded on the host without that being drift. */
     private static boolean expectsLoaded(PatchStatus state) {
-        return state == PatchStatus.APPLIED || state == PatchStatus.REVERTING || HostPatchTransitions.IN_FLIGHT.contains(state);
+        // a TIMED_OUT host's agent may have loaded it all the same
+        return state == PatchStatus.APPLIED || state == PatchStatus.REVERTING || state == PatchStatus.TIMED_OUT
+                || HostPatchTransitions.IN_FLIGHT.contains(state);
     }
 
     private static boolean hasDrift(HostState host) {
@@ -319,7 +321,8 @@ public final class HostLedger {
     }
 
     private static boolean isFromHost(KhpEvent event) {
-        return !(event.getPayload() instanceof ApplyRequested) && !(event.getPayload() instanceof RevertRequested);
+        return !(event.getPayload() instanceof ApplyRequested) && !(event.getPayload() instanceof RevertRequested)
+                && !HostPatchTransitions.isTimeout(event);
     }
 
     private static HostPatchChange change(HostState host, HostPatch p, PatchStatus previous, KhpEvent event) {

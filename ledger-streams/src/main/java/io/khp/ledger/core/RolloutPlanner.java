@@ -13,6 +13,7 @@ import io.khp.events.RolloutRequested;
 import io.khp.events.WaveSize;
 import io.khp.events.WaveUnit;
 import io.khp.state.PatchStatus;
+import io.khp.state.RolloutHost;
 import io.khp.state.RolloutState;
 import io.khp.state.RolloutStatus;
 import io.khp.state.RolloutWave;
@@ -26,13 +27,21 @@ import io.khp.state.RolloutWave;
  * kernel) are counted apart and never as failures; a host that LOST the patch (rebooted without it)
  * counts as failed; one whose patch an atomic-replace patch REPLACED is done, and counted with the
  * reverted ones (no longer loaded).
+ *
+ * <p>Nothing waits forever: a host of the running wave still without an outcome when its host
+ * timeout or the wave timeout has passed since the wave started ({@link #expired}) is TIMED_OUT,
+ * which is terminal and counts as failed.
  */
 public final class RolloutPlanner {
 
     /** Hosts in these states are done as far as their wave is concerned. */
     public static final Set<PatchStatus> TERMINAL = EnumSet.of(PatchStatus.APPLIED, PatchStatus.FAILED,
             PatchStatus.REJECTED, PatchStatus.REVERTING, PatchStatus.REVERTED, PatchStatus.LOST, PatchStatus.REPLACED,
-            PatchStatus.SKIPPED);
+            PatchStatus.SKIPPED, PatchStatus.TIMED_OUT);
+
+    /** A host of the running wave that gave no outcome in time, and why. */
+    public record Expired(String hostId, PatchStatus state, String reason) {
+    }
 
     private RolloutPlanner() {
     }
@@ -46,6 +55,17 @@ public final class RolloutPlanner {
             if (size.getUnit() == WaveUnit.PERCENT && size.getValue() > 100) {
                 return "wave size " + size.getValue() + "% is over 100%";
             }
+        }
+        return null;
+    }
+
+    /** @return null when the timeouts are valid, else why not */
+    public static String invalidTimeouts(RolloutRequested request) {
+        if (request.getHostTimeoutMs() <= 0) {
+            return "host timeout " + request.getHostTimeoutMs() + " ms is not positive";
+        }
+        if (request.getWaveTimeoutMs() <= 0) {
+            return "wave timeout " + request.getWaveTimeoutMs() + " ms is not positive";
         }
         return null;
     }
@@ -75,15 +95,18 @@ public final class RolloutPlanner {
         return waves;
     }
 
-    /** A new running rollout whose first wave starts at {@code at}. */
+    /**
+     * A new running rollout whose first wave starts at {@code at} (the request's time), at
+     * {@code clock} on the ledger's own clock.
+     */
     public static RolloutState start(String patchId, RolloutRequested request, String selector,
-            List<List<String>> waves, long at) {
+            List<List<String>> waves, long at, long clock) {
         List<RolloutWave> planned = new ArrayList<>();
         for (int i = 0; i < waves.size(); i++) {
             Map<String, Integer> counts = new HashMap<>();
             counts.put(PatchStatus.PENDING.name(), waves.get(i).size());
             planned.add(RolloutWave.newBuilder().setIndex(i).setSize(waves.get(i).size()).setCounts(counts)
-                    .setStartedAt(i == 0 ? at : null).build());
+                    .setStartedAt(i == 0 ? at : null).setClockStartedAt(i == 0 ? clock : null).build());
         }
         return RolloutState.newBuilder()
                 .setRolloutId(request.getRolloutId())
@@ -98,6 +121,8 @@ public final class RolloutPlanner {
                 .setAnyKernel(request.getAnyKernel())
                 .setSelector(selector)
                 .setRequestedAt(at)
+                .setHostTimeoutMs(request.getHostTimeoutMs())
+                .setWaveTimeoutMs(request.getWaveTimeoutMs())
                 .build();
     }
 
@@ -128,7 +153,8 @@ public final class RolloutPlanner {
         if (terminal < wave.getSize()) {
             return new RolloutDecision.Wait();
         }
-        int failed = counts.getOrDefault(PatchStatus.FAILED.name(), 0) + counts.getOrDefault(PatchStatus.LOST.name(), 0);
+        int failed = counts.getOrDefault(PatchStatus.FAILED.name(), 0) + counts.getOrDefault(PatchStatus.LOST.name(), 0)
+                + counts.getOrDefault(PatchStatus.TIMED_OUT.name(), 0);
         int rejected = counts.getOrDefault(PatchStatus.REJECTED.name(), 0);
         int skipped = counts.getOrDefault(PatchStatus.SKIPPED.name(), 0);
         int attempted = wave.getSize() - rejected - skipped;
@@ -144,12 +170,52 @@ public final class RolloutPlanner {
         return new RolloutDecision.Complete();
     }
 
-    public static RolloutState startWave(RolloutState rollout, int wave, long at) {
+    public static RolloutState startWave(RolloutState rollout, int wave, long at, long clock) {
         RolloutState next = RolloutState.newBuilder(rollout).build();
         next.getWaves().get(next.getCurrentWave()).setEndedAt(at);
         next.setCurrentWave(wave);
         next.getWaves().get(wave).setStartedAt(at);
+        next.getWaves().get(wave).setClockStartedAt(clock);
         return next;
+    }
+
+    /**
+     * The hosts of the running wave that are still without an outcome at {@code now} (the ledger's
+     * clock) although the host timeout or the wave timeout has passed since the wave started. Every
+     * host of a wave is asked when the wave starts, so both count from then: the host timeout bounds
+     * each host's request, the wave timeout the wave as a whole (it cuts first when it is the shorter).
+     */
+    public static List<Expired> expired(RolloutState rollout, List<RolloutHost> hosts, long now) {
+        if (rollout.getStatus() != RolloutStatus.RUNNING) {
+            return List.of();
+        }
+        int current = rollout.getCurrentWave();
+        RolloutWave wave = rollout.getWaves().get(current);
+        Long started = wave.getClockStartedAt() != null ? wave.getClockStartedAt() : wave.getStartedAt();
+        if (started == null) {
+            return List.of();
+        }
+        long waited = now - started;
+        String reason;
+        if (waited >= rollout.getWaveTimeoutMs() && rollout.getWaveTimeoutMs() <= rollout.getHostTimeoutMs()) {
+            reason = "no outcome when wave " + current + " reached its timeout of " + seconds(rollout.getWaveTimeoutMs());
+        } else if (waited >= rollout.getHostTimeoutMs()) {
+            reason = "no outcome within the host timeout of " + seconds(rollout.getHostTimeoutMs());
+        } else {
+            return List.of();
+        }
+        List<Expired> expired = new ArrayList<>();
+        for (RolloutHost host : hosts) {
+            if (host.getWave() == current && !TERMINAL.contains(host.getState())) {
+                expired.add(new Expired(host.getHostId(), host.getState(), reason + " (rollout " + rollout.getRolloutId()
+                        + ", last state " + host.getState() + ")"));
+            }
+        }
+        return expired;
+    }
+
+    private static String seconds(long ms) {
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
     public static RolloutState end(RolloutState rollout, RolloutStatus status, String reason, long at) {
@@ -170,7 +236,9 @@ public final class RolloutPlanner {
         return RolloutCounts.newBuilder()
                 .setTargeted(rollout.getTargeted())
                 .setApplied(total.getOrDefault(PatchStatus.APPLIED.name(), 0))
-                .setFailed(total.getOrDefault(PatchStatus.FAILED.name(), 0) + total.getOrDefault(PatchStatus.LOST.name(), 0))
+                .setFailed(total.getOrDefault(PatchStatus.FAILED.name(), 0) + total.getOrDefault(PatchStatus.LOST.name(), 0)
+                        + total.getOrDefault(PatchStatus.TIMED_OUT.name(), 0))
+                .setTimedOut(total.getOrDefault(PatchStatus.TIMED_OUT.name(), 0))
                 .setRejected(total.getOrDefault(PatchStatus.REJECTED.name(), 0))
                 .setReverted(total.getOrDefault(PatchStatus.REVERTING.name(), 0) + total.getOrDefault(PatchStatus.REVERTED.name(), 0)
                         + total.getOrDefault(PatchStatus.REPLACED.name(), 0))

@@ -22,6 +22,8 @@ import io.khp.bus.AvroRecordSerde;
 import io.khp.bus.EventCodec;
 import io.khp.bus.Events;
 import io.khp.bus.Topics;
+import io.khp.events.ApplyFailed;
+import io.khp.events.ApplyFailureReason;
 import io.khp.events.ApplyRequested;
 import io.khp.events.BuildFailed;
 import io.khp.events.BuildProgress;
@@ -57,6 +59,11 @@ import io.khp.state.RolloutStatus;
  * wave, follows each targeted host's state and decides the next wave, a halt (with auto-revert) or
  * the end, from its own stores, so a restart continues where it was.
  *
+ * <p>Every {@link #TIMEOUT_CHECK_INTERVAL} (the ledger's wall clock) it times out the hosts of
+ * running waves that have no outcome past the rollout's timeouts: each gets an ApplyFailed(TIMED_OUT)
+ * on khp.host-commands (its history entry; the host side moves its patch to TIMED_OUT) and counts as
+ * TIMED_OUT in the rollout at once, so the wave is decided then even if the host side refuses it.
+ *
  * <p>The controller's own RolloutWaveStarted/Halted/Completed come back on khp.rollouts and are
  * ignored; its ApplyRequested/RevertRequested come back on khp.host-commands to the host side,
  * which is what moves the host's patch to REQUESTED/REVERTING.
@@ -65,6 +72,8 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
 
     /** Host count changes alone are published at most this often per patch. */
     static final Duration PUBLISH_INTERVAL = Duration.ofMillis(200);
+    /** How often running waves are checked for hosts past their timeouts. */
+    static final Duration TIMEOUT_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     private static final AvroRecordSerde<PatchState> PATCH = new AvroRecordSerde<>(PatchState.class);
     private static final AvroRecordSerde<HostState> HOST = new AvroRecordSerde<>(HostState.class);
@@ -78,6 +87,8 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
     private KeyValueStore<String, RolloutHost> rolloutHosts;
     private ReadOnlyKeyValueStore<String, byte[]> fleet;
     private final Set<String> unpublished = new HashSet<>();
+    /** Patches with a running rollout (the timeout check looks at these only). */
+    private final Set<String> running = new HashSet<>();
 
     @Override
     public void init(ProcessorContext<String, Outbound> context) {
@@ -87,6 +98,15 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         this.rolloutHosts = context.getStateStore(LedgerTopology.ROLLOUT_HOSTS_STORE);
         this.fleet = context.getStateStore(LedgerTopology.FLEET_STORE);
         context.schedule(PUBLISH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> publishPending());
+        try (KeyValueIterator<String, PatchState> all = patches.all()) {
+            while (all.hasNext()) {
+                PatchState patch = all.next().value;
+                if (hasRunningRollout(patch)) {
+                    running.add(patch.getPatchId());
+                }
+            }
+        }
+        context.schedule(TIMEOUT_CHECK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::timeOutHosts);
     }
 
     @Override
@@ -156,6 +176,8 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
             refusal = "patch " + patchId + " is not built";
         } else if (RolloutPlanner.invalidWaves(request.getWaves()) != null) {
             refusal = RolloutPlanner.invalidWaves(request.getWaves());
+        } else if (RolloutPlanner.invalidTimeouts(request) != null) {
+            refusal = RolloutPlanner.invalidTimeouts(request);
         } else {
             try (KeyValueIterator<String, byte[]> hosts = fleet.all()) {
                 while (hosts.hasNext()) {
@@ -174,7 +196,8 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
             }
         }
         List<List<String>> waves = RolloutPlanner.waves(targeted, request.getWaves());
-        RolloutState rollout = RolloutPlanner.start(patchId, request, selector, waves, at);
+        RolloutState rollout = RolloutPlanner.start(patchId, request, selector, waves, at,
+                context.currentSystemTimeMs());
         if (refusal != null) {
             reject(record, event, refusal, null);
             rollout = RolloutPlanner.end(rollout, RolloutStatus.HALTED, refusal, at);
@@ -212,7 +235,13 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
                 rollout = RolloutPlanner.record(rollout, host.getWave(), host.getState(), change.getCurrent());
                 host.setState(change.getCurrent());
                 rolloutHosts.put(key, host);
-                rollout = decide(record, change, rollout);
+                if (change.getCurrent() == PatchStatus.APPLIED && rollout.getStatus() == RolloutStatus.HALTED
+                        && rollout.getAutoRevert()) {
+                    // applied after the halt (a timed-out host that answered late): reverted like the others
+                    revert(record, change.getEventId(), Instant.ofEpochMilli(change.getAt()), rollout, host,
+                            "rollout " + rollout.getRolloutId() + " halted: " + rollout.getReason());
+                }
+                rollout = decide(record, change.getEventId(), change.getAt(), rollout);
                 patch = PatchLedger.withRollout(patch, rollout);
                 rolloutChanged = true;
             }
@@ -220,43 +249,89 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         save(record, patch, rolloutChanged);
     }
 
-    private RolloutState decide(Record<String, Object> record, HostPatchChange cause, RolloutState rollout) {
+    /**
+     * Times out the hosts of each running wave that have no outcome past the rollout's timeouts, and
+     * decides the wave as if they had failed.
+     */
+    private void timeOutHosts(long now) {
+        for (String patchId : List.copyOf(running)) {
+            PatchState patch = patches.get(patchId);
+            boolean changed = false;
+            for (RolloutState rollout : patch == null ? List.<RolloutState>of() : List.copyOf(patch.getRollouts())) {
+                List<RolloutPlanner.Expired> expired = RolloutPlanner.expired(rollout, hostsOfRollout(rollout.getRolloutId()), now);
+                if (expired.isEmpty()) {
+                    continue;
+                }
+                Record<String, Object> record = new Record<>(patchId, null, now);
+                Instant at = Instant.ofEpochMilli(now);
+                String rolloutId = rollout.getRolloutId();
+                String cause = null;
+                for (RolloutPlanner.Expired host : expired) {
+                    int wave = rollout.getCurrentWave();
+                    KhpEvent timeout = LedgerEvents.envelope(Events.deterministicId(rolloutId, "apply", host.hostId()), at,
+                            rolloutId, host.hostId(), patchId, ApplyFailed.newBuilder().setReasonCode(ApplyFailureReason.TIMED_OUT)
+                                    .setDetail(host.reason()).setAttempts(0).build(),
+                            rolloutId, "timeout", Integer.toString(wave), host.hostId());
+                    emit(record, Topics.HOST_COMMANDS.name(), host.hostId(), timeout);
+                    cause = timeout.getEventId();
+                    String key = rolloutHostKey(rolloutId, host.hostId());
+                    RolloutHost planned = rolloutHosts.get(key);
+                    planned.setState(PatchStatus.TIMED_OUT);
+                    rolloutHosts.put(key, planned);
+                    rollout = RolloutPlanner.record(rollout, wave, host.state(), PatchStatus.TIMED_OUT);
+                }
+                rollout = decide(record, cause, now, rollout);
+                patch = PatchLedger.withRollout(patch, rollout);
+                changed = true;
+            }
+            if (changed) {
+                save(new Record<>(patchId, null, now), patch, true);
+            }
+        }
+    }
+
+    private RolloutState decide(Record<String, Object> record, String cause, long causeAt, RolloutState rollout) {
         RolloutDecision decision = RolloutPlanner.decide(rollout);
-        Instant at = Instant.ofEpochMilli(cause.getAt());
+        Instant at = Instant.ofEpochMilli(causeAt);
         String rolloutId = rollout.getRolloutId();
         String patchId = rollout.getPatchId();
         if (decision instanceof RolloutDecision.StartWave start) {
-            RolloutState next = RolloutPlanner.startWave(rollout, start.wave(), cause.getAt());
-            startWave(record, cause.getEventId(), at, next, start.wave(), hostsOf(rolloutId, start.wave()));
+            RolloutState next = RolloutPlanner.startWave(rollout, start.wave(), causeAt, context.currentSystemTimeMs());
+            startWave(record, cause, at, next, start.wave(), hostsOf(rolloutId, start.wave()));
             return next;
         }
         if (decision instanceof RolloutDecision.Halt halt) {
-            RolloutState next = RolloutPlanner.end(rollout, RolloutStatus.HALTED, halt.reason(), cause.getAt());
-            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause.getEventId(), at, rolloutId, null, patchId,
+            RolloutState next = RolloutPlanner.end(rollout, RolloutStatus.HALTED, halt.reason(), causeAt);
+            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause, at, rolloutId, null, patchId,
                     RolloutHalted.newBuilder().setRolloutId(rolloutId).setWave(halt.wave()).setReason(halt.reason())
                             .setCounts(RolloutPlanner.counts(next)).build(), rolloutId, "halted"));
             if (rollout.getAutoRevert()) {
-                String module = commands.get(patchId).getModuleName();
                 for (RolloutHost host : hostsOfRollout(rolloutId)) {
                     if (host.getState() == PatchStatus.APPLIED) {
-                        emit(record, Topics.HOST_COMMANDS.name(), host.getHostId(), LedgerEvents.envelope(cause.getEventId(), at,
-                                rolloutId, host.getHostId(), patchId, RevertRequested.newBuilder().setRolloutId(rolloutId)
-                                        .setWave(host.getWave()).setModuleName(module)
-                                        .setReason("rollout " + rolloutId + " halted: " + halt.reason()).build(),
-                                rolloutId, "revert", host.getHostId()));
+                        revert(record, cause, at, rollout, host, "rollout " + rolloutId + " halted: " + halt.reason());
                     }
                 }
             }
             return next;
         }
         if (decision instanceof RolloutDecision.Complete) {
-            RolloutState next = RolloutPlanner.end(rollout, RolloutStatus.COMPLETED, null, cause.getAt());
-            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause.getEventId(), at, rolloutId, null, patchId,
+            RolloutState next = RolloutPlanner.end(rollout, RolloutStatus.COMPLETED, null, causeAt);
+            emit(record, Topics.ROLLOUTS.name(), patchId, LedgerEvents.envelope(cause, at, rolloutId, null, patchId,
                     RolloutCompleted.newBuilder().setRolloutId(rolloutId).setCounts(RolloutPlanner.counts(next)).build(),
                     rolloutId, "completed"));
             return next;
         }
         return rollout;
+    }
+
+    private void revert(Record<String, Object> record, String cause, Instant at, RolloutState rollout, RolloutHost host,
+            String reason) {
+        String rolloutId = rollout.getRolloutId();
+        String patchId = rollout.getPatchId();
+        emit(record, Topics.HOST_COMMANDS.name(), host.getHostId(), LedgerEvents.envelope(cause, at, rolloutId, host.getHostId(),
+                patchId, RevertRequested.newBuilder().setRolloutId(rolloutId).setWave(host.getWave())
+                        .setModuleName(commands.get(patchId).getModuleName()).setReason(reason).build(),
+                rolloutId, "revert", host.getHostId()));
     }
 
     /**
@@ -320,8 +395,17 @@ final class PatchProcessor implements Processor<String, Object, String, Outbound
         return rolloutId + "/" + hostId;
     }
 
+    private static boolean hasRunningRollout(PatchState patch) {
+        return patch.getRollouts().stream().anyMatch(r -> r.getStatus() == RolloutStatus.RUNNING);
+    }
+
     private void save(Record<String, Object> record, PatchState patch, boolean publishNow) {
         patches.put(patch.getPatchId(), patch);
+        if (hasRunningRollout(patch)) {
+            running.add(patch.getPatchId());
+        } else {
+            running.remove(patch.getPatchId());
+        }
         if (publishNow) {
             unpublished.remove(patch.getPatchId());
             context.forward(record.withKey(patch.getPatchId()).withValue(new Outbound(Topics.PATCH_STATE.name(), PATCH.encode(patch))));

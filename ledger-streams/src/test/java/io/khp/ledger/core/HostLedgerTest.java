@@ -93,6 +93,22 @@ class HostLedgerTest {
     }
 
     @Test
+    void aTimedOutHostIsRecordedAndItsLoadedModuleIsNoDrift() {
+        // given a request under rollout r1 that the host captured, then went silent
+        HostScenario.given(e.reported("h1", "b1"), e.applyRequested("h1", "p1", "r1", 0), e.captured("h1", "p1"))
+                // when the rollout times it out, then TIMED_OUT, with the change for the rollout
+                .when(e.timedOut("h1", "p1", "r1")).expectPatch("p1", PatchStatus.TIMED_OUT)
+                .expectChange("p1", PatchStatus.CAPTURED, PatchStatus.TIMED_OUT).expectNoRejection()
+                // when the host reports the module loaded (it got that far), then that is no drift
+                .when(e.reported("h1", "b1", "khp_p1")).expectPatch("p1", PatchStatus.TIMED_OUT).expectNoChange()
+                // when its Applied comes late, then the host has the patch
+                .when(e.applied("h1", "p1", 1)).expectPatch("p1", PatchStatus.APPLIED)
+                .expectChange("p1", PatchStatus.TIMED_OUT, PatchStatus.APPLIED).expectNoRejection()
+                // and a second timeout of the same request is refused: the outcome came first
+                .when(e.timedOut("h1", "p1", "r1")).expectRejected("the host's outcome came first").expectNoChange();
+    }
+
+    @Test
     void appliedForAPatchNeverRequestedIsRejectedAndChangesNothing() {
         HostScenario s = HostScenario.given(e.reported("h1", "b1"))
                 .when(e.applied("h1", "p1", 1)).expectRejected("never requested").expectNoChange();

@@ -1,6 +1,7 @@
 package io.khp.ledger.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,11 +48,14 @@ class HostPatchTransitionsTest {
         EVENTS.put("ApplyAttempted(3)", e -> e.attempted(HOST, PATCH, 3, ApplyOutcome.STALLED_REVERSED));
         EVENTS.put("Applied", e -> e.applied(HOST, PATCH, 3));
         EVENTS.put("ApplyFailed", e -> e.failed(HOST, PATCH, ApplyFailureReason.STALLED));
+        EVENTS.put("ApplyFailed(TIMED_OUT)", e -> e.timedOut(HOST, PATCH, "r1"));
         EVENTS.put("RevertRequested", e -> e.revertRequested(HOST, PATCH));
         EVENTS.put("Reverted", e -> e.reverted(HOST, PATCH));
 
-        allow("ApplyRequested", PatchStatus.REQUESTED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED", "SKIPPED");
-        allow("ApplyRequested(skipped)", PatchStatus.SKIPPED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED", "SKIPPED");
+        allow("ApplyRequested", PatchStatus.REQUESTED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED", "SKIPPED",
+                "TIMED_OUT");
+        allow("ApplyRequested(skipped)", PatchStatus.SKIPPED, "none", "REJECTED", "FAILED", "REVERTED", "LOST", "DRIFT", "REPLACED", "SKIPPED",
+                "TIMED_OUT");
         allow("RunObjectCaptured", PatchStatus.CAPTURED, "REQUESTED", "APPLYING");
         allow("PreRunVerified(MATCH)", PatchStatus.VERIFIED, "CAPTURED");
         allow("PreRunVerified(MISMATCH)", PatchStatus.REJECTED, "CAPTURED");
@@ -62,6 +66,20 @@ class HostPatchTransitionsTest {
         allow("ApplyFailed", PatchStatus.REJECTED, "REJECTED");
         allow("RevertRequested", PatchStatus.REVERTING, "APPLIED");
         allow("Reverted", PatchStatus.REVERTED, "REVERTING");
+        allow("ApplyFailed(TIMED_OUT)", PatchStatus.TIMED_OUT, "REQUESTED", "CAPTURED", "VERIFIED", "APPLYING");
+        // the late answers of a timed-out host: outcomes move it, progress is recorded in place
+        allow("Applied", PatchStatus.APPLIED, "TIMED_OUT");
+        allow("ApplyFailed", PatchStatus.FAILED, "TIMED_OUT");
+        allow("PreRunVerified(MISMATCH)", PatchStatus.REJECTED, "TIMED_OUT");
+        allow("PreRunVerified(UNSUPPORTED)", PatchStatus.FAILED, "TIMED_OUT");
+        allow("RunObjectCaptured", PatchStatus.TIMED_OUT, "TIMED_OUT");
+        allow("PreRunVerified(MATCH)", PatchStatus.TIMED_OUT, "TIMED_OUT");
+        allow("ApplyAttempted(3)", PatchStatus.TIMED_OUT, "TIMED_OUT");
+    }
+
+    /** Allowed events that record themselves and leave the state, with the time it was entered, as it was. */
+    private static boolean staysInPlace(String state, String event) {
+        return state.equals("TIMED_OUT") && !event.startsWith("ApplyRequested");
     }
 
     private static void allow(String event, PatchStatus to, String... from) {
@@ -101,7 +119,9 @@ class HostPatchTransitionsTest {
         } else {
             HostPatch next = assertInstanceOf(Transition.Moved.class, t, state + " + " + eventName + " must move").next();
             assertEquals(expected, next.getState());
-            assertEquals(event.getOccurredAt().toEpochMilli(), HostPatchTransitions.enteredAt(next, expected));
+            long entered = staysInPlace(state, eventName) && expected == current.getState()
+                    ? HostPatchTransitions.enteredAt(current, expected) : event.getOccurredAt().toEpochMilli();
+            assertEquals(entered, HostPatchTransitions.enteredAt(next, expected));
             assertEquals(event.getOccurredAt().toEpochMilli(), next.getUpdatedAt());
             if (current != null && !eventName.startsWith("ApplyRequested")) {
                 assertEquals(HostPatchTransitions.enteredAt(current, PatchStatus.REQUESTED), HostPatchTransitions.enteredAt(next, PatchStatus.REQUESTED),
@@ -148,11 +168,38 @@ class HostPatchTransitionsTest {
         assertEquals("differs at +0x10", p.getLastReason());
     }
 
+    @Test
+    void aTimeoutMovesOnlyTheRequestOfItsRollout() {
+        TestEvents events = new TestEvents();
+        Transition other = HostPatchTransitions.apply(entry(PatchStatus.CAPTURED), events.timedOut(HOST, PATCH, "r2"), null);
+        assertTrue(assertInstanceOf(Transition.Refused.class, other).reason().contains("of rollout r1, not r2"));
+        HostPatch p = ((Transition.Moved) HostPatchTransitions.apply(entry(PatchStatus.CAPTURED),
+                events.timedOut(HOST, PATCH, "r1"), null)).next();
+        assertEquals(PatchStatus.TIMED_OUT, p.getState());
+        assertEquals("TIMED_OUT", p.getLastOutcome());
+        assertEquals("no outcome within the host timeout of 600 s", p.getLastReason());
+        assertTrue(HostPatchTransitions.isTimeout(events.timedOut(HOST, PATCH, "r1")));
+        assertFalse(HostPatchTransitions.isTimeout(events.failed(HOST, PATCH, ApplyFailureReason.AGENT_ERROR)));
+    }
+
+    @Test
+    void aLateAppliedAfterATimeoutRecordsThePatchAsApplied() {
+        TestEvents events = new TestEvents();
+        HostPatch p = entry(PatchStatus.TIMED_OUT);
+        p = ((Transition.Moved) HostPatchTransitions.apply(p, events.attempted(HOST, PATCH, 2, ApplyOutcome.APPLIED), null)).next();
+        assertEquals(PatchStatus.TIMED_OUT, p.getState());
+        assertEquals(2, p.getAttempts());
+        p = ((Transition.Moved) HostPatchTransitions.apply(p, events.applied(HOST, PATCH, 2), null)).next();
+        assertEquals(PatchStatus.APPLIED, p.getState());
+        assertEquals("applied after the rollout timed it out", p.getLastReason());
+        assertEquals(2000L, HostPatchTransitions.enteredAt(p, PatchStatus.TIMED_OUT), "the timeout stays in the entry's times");
+    }
+
     private static HostPatch entry(PatchStatus state) {
         StateTimes entered = new StateTimes();
         entered.setREQUESTED(1000L);
         entered.put(state.ordinal(), 2000L);
-        return HostPatch.newBuilder().setPatchId(PATCH).setModuleName("khp_p1").setState(state).setAttempts(
+        return HostPatch.newBuilder().setPatchId(PATCH).setModuleName("khp_p1").setRolloutId("r1").setState(state).setAttempts(
                 state == PatchStatus.APPLYING ? 1 : 0).setEnteredAt(entered).setUpdatedAt(2000L).build();
     }
 }

@@ -17,6 +17,7 @@ import io.khp.events.RolloutCounts;
 import io.khp.events.RolloutRequested;
 import io.khp.ledger.TestEvents;
 import io.khp.state.PatchStatus;
+import io.khp.state.RolloutHost;
 import io.khp.state.RolloutState;
 import io.khp.state.RolloutStatus;
 
@@ -59,7 +60,7 @@ class RolloutPlannerTest {
         }
         RolloutRequested request = RolloutRequested.newBuilder().setRolloutId("r1").setSelector(TestEvents.explicitHosts("x"))
                 .setWaves(List.of()).setMaxFailureRatio(ratio).build();
-        return RolloutPlanner.start("p1", request, "hosts=x", waves, 1000);
+        return RolloutPlanner.start("p1", request, "hosts=x", waves, 1000, 1000);
     }
 
     private static RolloutState move(RolloutState r, int wave, PatchStatus to, int times) {
@@ -80,7 +81,7 @@ class RolloutPlannerTest {
         assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
         r = RolloutPlanner.record(r, 0, PatchStatus.REQUESTED, PatchStatus.APPLIED);
         assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(r));
-        r = RolloutPlanner.startWave(r, 1, 2000);
+        r = RolloutPlanner.startWave(r, 1, 2000, 2000);
         assertEquals(2000L, r.getWaves().get(0).getEndedAt());
         r = move(r, 1, PatchStatus.APPLIED, 3);
         assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(r));
@@ -141,7 +142,7 @@ class RolloutPlannerTest {
         assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
         r = move(r, 0, PatchStatus.APPLIED, 1);
         assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(r), "0 failed of 1 attempted");
-        r = RolloutPlanner.startWave(r, 1, 2000);
+        r = RolloutPlanner.startWave(r, 1, 2000, 2000);
         r = move(r, 1, PatchStatus.SKIPPED, 1);
         assertInstanceOf(RolloutDecision.Complete.class, RolloutPlanner.decide(r), "a wave of skipped hosts alone is over");
         RolloutCounts counts = RolloutPlanner.counts(r);
@@ -161,5 +162,86 @@ class RolloutPlannerTest {
         RolloutState strict = move(move(move(rollout(0.4, 4), 0, PatchStatus.SKIPPED, 2), 0, PatchStatus.APPLIED, 1), 0, PatchStatus.FAILED, 1);
         RolloutDecision.Halt halt = assertInstanceOf(RolloutDecision.Halt.class, RolloutPlanner.decide(strict));
         assertTrue(halt.reason().contains("1 of 2 attempted"), halt.reason());
+    }
+
+    private static RolloutState timed(double ratio, long hostTimeoutMs, long waveTimeoutMs, int... sizes) {
+        RolloutState r = rollout(ratio, sizes);
+        r.setHostTimeoutMs(hostTimeoutMs);
+        r.setWaveTimeoutMs(waveTimeoutMs);
+        return r;
+    }
+
+    private static List<RolloutHost> hostsIn(int wave, PatchStatus... states) {
+        List<RolloutHost> hosts = new java.util.ArrayList<>();
+        for (int i = 0; i < states.length; i++) {
+            hosts.add(RolloutHost.newBuilder().setHostId("h" + wave + i).setWave(wave).setState(states[i]).build());
+        }
+        return hosts;
+    }
+
+    @Test
+    void hostsWithoutAnOutcomeTimeOutWhenTheHostTimeoutHasPassedSinceTheWaveStarted() {
+        // given a wave started at 1000 on the ledger's clock, host timeout 60 s, wave timeout 300 s
+        RolloutState r = timed(0.0, 60_000, 300_000, 3);
+        List<RolloutHost> hosts = hostsIn(0, PatchStatus.APPLIED, PatchStatus.CAPTURED, PatchStatus.PENDING);
+        // when the clock is just short of the timeout, then nothing expires
+        assertEquals(List.of(), RolloutPlanner.expired(r, hosts, 60_999));
+        // when it reaches it, then the hosts without an outcome expire, with their last state
+        List<RolloutPlanner.Expired> expired = RolloutPlanner.expired(r, hosts, 61_000);
+        assertEquals(List.of("h01", "h02"), expired.stream().map(RolloutPlanner.Expired::hostId).toList());
+        assertEquals(PatchStatus.CAPTURED, expired.get(0).state());
+        assertTrue(expired.get(0).reason().contains("host timeout of 60 s"), expired.get(0).reason());
+        assertTrue(expired.get(0).reason().contains("last state CAPTURED"), expired.get(0).reason());
+    }
+
+    @Test
+    void theWaveTimeoutCutsFirstWhenItIsTheShorter() {
+        RolloutState r = timed(0.0, 600_000, 30_000, 2);
+        List<RolloutPlanner.Expired> expired = RolloutPlanner.expired(r, hostsIn(0, PatchStatus.REQUESTED, PatchStatus.FAILED), 31_000);
+        assertEquals(1, expired.size());
+        assertTrue(expired.get(0).reason().contains("wave 0 reached its timeout of 30 s"), expired.get(0).reason());
+    }
+
+    @Test
+    void timeoutsCountFromTheStartOfTheRunningWaveOnly() {
+        RolloutState r = timed(0.5, 60_000, 300_000, 1, 1);
+        r = move(r, 0, PatchStatus.APPLIED, 1);
+        r = RolloutPlanner.startWave(r, 1, 500_000, 500_000);
+        List<RolloutHost> hosts = new java.util.ArrayList<>(hostsIn(0, PatchStatus.APPLIED));
+        hosts.addAll(hostsIn(1, PatchStatus.REQUESTED));
+        assertEquals(List.of(), RolloutPlanner.expired(r, hosts, 559_999));
+        assertEquals(List.of("h10"), RolloutPlanner.expired(r, hosts, 560_000).stream().map(RolloutPlanner.Expired::hostId).toList());
+        RolloutState halted = RolloutPlanner.end(r, RolloutStatus.HALTED, "stop", 560_000);
+        assertEquals(List.of(), RolloutPlanner.expired(halted, hosts, 9_999_999), "a rollout that is over times nothing out");
+    }
+
+    @Test
+    void aTimedOutHostEndsItsWaveAndCountsAsFailed() {
+        // given a wave of 4 with a failure budget of 25 %
+        RolloutState r = timed(0.25, 60_000, 300_000, 4, 4);
+        r = move(r, 0, PatchStatus.APPLIED, 3);
+        r = RolloutPlanner.record(r, 0, PatchStatus.PENDING, PatchStatus.REQUESTED);
+        assertInstanceOf(RolloutDecision.Wait.class, RolloutPlanner.decide(r));
+        // when the fourth times out: 1 of 4 failed, within the budget, the next wave starts
+        RolloutState oneTimedOut = RolloutPlanner.record(r, 0, PatchStatus.REQUESTED, PatchStatus.TIMED_OUT);
+        assertEquals(new RolloutDecision.StartWave(1), RolloutPlanner.decide(oneTimedOut));
+        RolloutCounts c = RolloutPlanner.counts(oneTimedOut);
+        assertEquals(1, c.getTimedOut());
+        assertEquals(1, c.getFailed());
+        // and with a budget of 0 the same wave halts
+        RolloutState strict = timed(0.0, 60_000, 300_000, 2);
+        strict = RolloutPlanner.record(move(strict, 0, PatchStatus.APPLIED, 1), 0, PatchStatus.PENDING, PatchStatus.TIMED_OUT);
+        RolloutDecision.Halt halt = assertInstanceOf(RolloutDecision.Halt.class, RolloutPlanner.decide(strict));
+        assertTrue(halt.reason().contains("1 of 2"), halt.reason());
+    }
+
+    @Test
+    void timeoutsMustBePositive() {
+        RolloutRequested.Builder request = RolloutRequested.newBuilder().setRolloutId("r1").setSelector(TestEvents.explicitHosts("x"))
+                .setWaves(List.of());
+        assertNull(RolloutPlanner.invalidTimeouts(request.build()), "the defaults are valid");
+        assertEquals(600_000, request.build().getHostTimeoutMs());
+        assertNotNull(RolloutPlanner.invalidTimeouts(request.setHostTimeoutMs(0).build()));
+        assertNotNull(RolloutPlanner.invalidTimeouts(request.setHostTimeoutMs(1000).setWaveTimeoutMs(-5).build()));
     }
 }

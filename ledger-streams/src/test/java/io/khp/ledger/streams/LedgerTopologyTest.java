@@ -468,4 +468,113 @@ class LedgerTopologyTest {
         assertEquals(PatchStatus.REQUESTED, stateOf("c1", "p1"));
         assertTrue(ledger.patch("p1").getRollouts().get(0).getAnyKernel());
     }
+
+    private KhpEvent rolloutWithTimeouts(String rolloutId, double maxFailureRatio, boolean autoRevert, long hostTimeoutMs,
+            long waveTimeoutMs, io.khp.events.WaveSize... waves) {
+        KhpEvent request = e.rolloutRequested("p1", rolloutId, HostSelector.newBuilder().setAll(true).build(), maxFailureRatio,
+                autoRevert, waves);
+        ((io.khp.events.RolloutRequested) request.getPayload()).setHostTimeoutMs(hostTimeoutMs);
+        ((io.khp.events.RolloutRequested) request.getPayload()).setWaveTimeoutMs(waveTimeoutMs);
+        return request;
+    }
+
+    @Test
+    void aHostThatNeverAnswersTimesOutAndTheWaveGoesOnWithinItsBudget() {
+        // given a wave of two where h2's agent never answers, a budget of one failure in two
+        fleet("h1", "h2", "h3");
+        ledger.pipe(e.patchBuilt("p1", false));
+        ledger.pipe(rolloutWithTimeouts("r1", 0.5, false, 60_000, 300_000, hosts(2), hosts(1)));
+        List<KhpEvent> wave0 = ledger.commands();
+        assertEquals(List.of("h1", "h2"), wave0.stream().map(KhpEvent::getHostId).toList());
+        agentApplies("h1", "p1");
+        ledger.pipe(e.captured("h2", "p1"));
+        // when the ledger's clock has not yet reached the host timeout, then nothing happens
+        ledger.advance(java.time.Duration.ofSeconds(58));
+        assertEquals(List.of(), ledger.commands());
+        assertEquals(PatchStatus.CAPTURED, stateOf("h2", "p1"));
+        // when it passes it, then h2 is TIMED_OUT (a command in its history) and the next wave starts
+        ledger.advance(java.time.Duration.ofSeconds(3));
+        List<KhpEvent> sent = ledger.commands();
+        assertEquals(List.of("h2", "h3"), sent.stream().map(KhpEvent::getHostId).toList());
+        io.khp.events.ApplyFailed timeout = assertInstanceOf(io.khp.events.ApplyFailed.class, sent.get(0).getPayload());
+        assertEquals(ApplyFailureReason.TIMED_OUT, timeout.getReasonCode());
+        assertTrue(timeout.getDetail().contains("host timeout of 60 s") && timeout.getDetail().contains("last state CAPTURED"),
+                timeout.getDetail());
+        assertEquals("r1", sent.get(0).getCorrelationId());
+        assertEquals(wave0.get(1).getEventId(), sent.get(0).getCausationId(), "it answers h2's request (the agent's history ends it)");
+        assertInstanceOf(ApplyRequested.class, sent.get(1).getPayload());
+        assertEquals(PatchStatus.TIMED_OUT, stateOf("h2", "p1"));
+        assertEquals(timeout.getDetail(), ledger.host("h2").getPatches().get(0).getLastReason());
+        RolloutState r = ledger.patch("p1").getRollouts().get(0);
+        assertEquals(Map.of("APPLIED", 1, "TIMED_OUT", 1), r.getWaves().get(0).getCounts());
+        assertEquals(1, r.getCurrentWave());
+        assertEquals(List.of(), ledger.rejections());
+
+        // when h2's agent answers late, then the truth is recorded: the host has the patch
+        ledger.pipe(e.verified("h2", "p1", Verdict.MATCH), e.attempted("h2", "p1", 1, ApplyOutcome.APPLIED), e.applied("h2", "p1", 1));
+        assertEquals(PatchStatus.APPLIED, stateOf("h2", "p1"));
+        assertEquals(Map.of("APPLIED", 2), ledger.patch("p1").getRollouts().get(0).getWaves().get(0).getCounts());
+        assertEquals(List.of(), ledger.rejections());
+        agentApplies("h3", "p1");
+        assertEquals(RolloutStatus.COMPLETED, ledger.patch("p1").getRollouts().get(0).getStatus());
+    }
+
+    @Test
+    void aTimeoutBeyondTheBudgetHaltsAndALateAppliedIsRevertedWithTheOthers() {
+        fleet("h1", "h2", "h3");
+        ledger.pipe(e.patchBuilt("p1", false));
+        ledger.pipe(rolloutWithTimeouts("r1", 0.0, true, 600_000, 30_000, hosts(2), hosts(1)));
+        ledger.commands();
+        agentApplies("h1", "p1");
+        // when the wave timeout (the shorter) passes with h2 silent
+        ledger.advance(java.time.Duration.ofSeconds(31));
+        List<KhpEvent> decisions = ledger.rolloutDecisions();
+        RolloutHalted halted = assertInstanceOf(RolloutHalted.class, decisions.get(decisions.size() - 1).getPayload());
+        assertEquals(1, halted.getCounts().getTimedOut());
+        assertEquals(1, halted.getCounts().getFailed());
+        assertTrue(halted.getReason().contains("1 of 2"), halted.getReason());
+        List<KhpEvent> sent = ledger.commands();
+        assertEquals(List.of("h2", "h1"), sent.stream().map(KhpEvent::getHostId).toList(), "the timeout, then the auto-revert");
+        assertTrue(((io.khp.events.ApplyFailed) sent.get(0).getPayload()).getDetail().contains("wave 0 reached its timeout of 30 s"));
+        assertInstanceOf(RevertRequested.class, sent.get(1).getPayload());
+        assertEquals(PatchStatus.TIMED_OUT, stateOf("h2", "p1"));
+        assertNull(stateOf("h3", "p1"), "the next wave never started");
+
+        // when h2 applies after the halt, then it is reverted too
+        agentApplies("h2", "p1");
+        List<KhpEvent> late = ledger.commands();
+        assertEquals(List.of("h2"), late.stream().map(KhpEvent::getHostId).toList());
+        assertInstanceOf(RevertRequested.class, late.get(0).getPayload());
+        assertEquals(PatchStatus.REVERTING, stateOf("h2", "p1"));
+        // and nothing times out after the halt
+        ledger.advance(java.time.Duration.ofMinutes(20));
+        assertEquals(List.of(), ledger.commands());
+    }
+
+    @Test
+    void aTimeoutReadAfterTheHostsOutcomeIsRefusedAndTheOutcomeCounts() {
+        fleet("h1");
+        ledger.pipe(e.patchBuilt("p1", false));
+        ledger.pipe(rolloutWithTimeouts("r1", 0.0, false, 60_000, 300_000, hosts(1)));
+        ledger.commands();
+        ledger.pipe(e.captured("h1", "p1"), e.verified("h1", "p1", Verdict.MATCH), e.attempted("h1", "p1", 1, ApplyOutcome.APPLIED));
+        ledger.pipe(e.applied("h1", "p1", 1));
+        // the controller's timeout of the same request, had it crossed the Applied on the way
+        ledger.pipe(e.timedOut("h1", "p1", "r1"));
+        assertEquals(PatchStatus.APPLIED, stateOf("h1", "p1"));
+        List<Rejection> rejections = ledger.rejections();
+        assertEquals(1, rejections.size());
+        assertTrue(rejections.get(0).getReason().contains("the host's outcome came first"), rejections.get(0).getReason());
+        assertEquals(RolloutStatus.COMPLETED, ledger.patch("p1").getRollouts().get(0).getStatus());
+    }
+
+    @Test
+    void aRolloutWithANonPositiveTimeoutIsRefused() {
+        fleet("h1");
+        ledger.pipe(e.patchBuilt("p1", false));
+        ledger.pipe(rolloutWithTimeouts("r1", 0.0, false, 0, 300_000, hosts(1)));
+        RolloutHalted halted = assertInstanceOf(RolloutHalted.class, ledger.rolloutDecisions().get(0).getPayload());
+        assertTrue(halted.getReason().contains("host timeout 0 ms is not positive"), halted.getReason());
+        assertEquals(List.of(), ledger.commands());
+    }
 }
