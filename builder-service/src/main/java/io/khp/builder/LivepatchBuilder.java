@@ -185,8 +185,9 @@ public final class LivepatchBuilder {
                 BuildPlanner.CompileUnit unit = units.get(i);
                 String objectName = kinds.get(unit).objectName();
                 Path pre = preDir.resolve(i + ".o");
+                TargetSymbols.Definitions defined = TargetSymbols.definitions(pre);
                 SymposResolver.Result sympos = SymposResolver.resolve(symbols.of(flavour, objectName),
-                        TargetSymbols.definitions(pre).locals(), TargetSymbols.definitions(pre).all());
+                        defined.locals(), defined.all(), defined.placements());
                 Path symposFile = work.resolve("sympos-" + i);
                 Files.writeString(symposFile, SymposResolver.symposFile(sympos.positions()));
                 ObjectDiffTool.Run run = objectTool.diff(pre, postDir.resolve(i + ".o"), objectName, symvers, symposFile,

@@ -24,8 +24,12 @@ import io.khp.builder.core.SymposResolver;
  */
 public final class TargetSymbols {
 
-    /** Names an object file defines: its local symbols, its global ones and all of them. */
-    public record Definitions(Set<String> locals, Set<String> globals, Set<String> all) {
+    /**
+     * Names an object file defines: its local symbols, its global ones and all of them, with the
+     * section and offset of each.
+     */
+    public record Definitions(Set<String> locals, Set<String> globals, Set<String> all,
+            Map<String, SymposResolver.Placement> placements) {
     }
 
     private final Path script;
@@ -90,7 +94,26 @@ public final class TargetSymbols {
                 all.add(f[2]);
             }
         }
-        return new Definitions(locals, globals, all);
+        return new Definitions(locals, globals, all, placements(object));
+    }
+
+    /** Section and offset of each defined symbol ({@code objdump -t}: value, 7 flag columns, section, size, name). */
+    private static Map<String, SymposResolver.Placement> placements(Path object) throws IOException {
+        ProcessRunner.Outcome o = ProcessRunner.run(List.of("objdump", "-t", object.toString()), null, Map.of(), Duration.ofMinutes(1));
+        if (!o.ok()) {
+            throw new IOException("objdump -t " + object + " failed: " + o.tail(1000));
+        }
+        Map<String, SymposResolver.Placement> out = new java.util.HashMap<>();
+        for (String line : o.stdout().split("\n")) {
+            if (line.length() < 26 || !line.matches("^[0-9a-f]{16} .*")) {
+                continue;
+            }
+            String[] rest = line.substring(25).trim().split("\\s+");
+            if (rest.length == 3 && !rest[0].equals("*UND*") && !rest[0].equals("*ABS*")) {
+                out.putIfAbsent(rest[2], new SymposResolver.Placement(rest[0], Long.parseUnsignedLong(line.substring(0, 16), 16)));
+            }
+        }
+        return out;
     }
 
     private static List<String[]> nm(Path file) throws IOException {

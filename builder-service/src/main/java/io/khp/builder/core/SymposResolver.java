@@ -15,9 +15,12 @@ import java.util.TreeMap;
  * <p>Which duplicate is ours: the kernel links a file's code (and its data) contiguously, so ours
  * is the candidate nearest to the symbols of the same file whose names are unique in the object
  * ("anchors"), text candidates measured against text anchors and data candidates against data
- * anchors. When no anchor exists, or two candidates are equally near, the symbol is unresolved
- * and the build is refused rather than guessing (the verifier's run-pre match would then be the
- * only safety net).
+ * anchors. A symbol that shares its object section with anchors (statics of an explicitly named
+ * section such as WARN_ON_ONCE's {@code .data.once}, which the kernel links from all files into one
+ * region far from each file's other data) is placed exactly instead: ours is the candidate at the
+ * anchor's address plus the two symbols' distance in the object. When no anchor exists, or two
+ * candidates are equally near, the symbol is unresolved and the build is refused rather than
+ * guessing (the verifier's run-pre match would then be the only safety net).
  */
 public final class SymposResolver {
 
@@ -26,6 +29,10 @@ public final class SymposResolver {
         boolean text() {
             return type == 't' || type == 'T';
         }
+    }
+
+    /** Where the compiled file defines a symbol: its section in the object and its offset there. */
+    public record Placement(String section, long offset) {
     }
 
     /** The outcome: positions for duplicate names, and the names that could not be placed with why. */
@@ -63,6 +70,12 @@ public final class SymposResolver {
      * @param definedByFile every name the compiled file defines (locals and globals): anchor candidates
      */
     public static Result resolve(List<KallsymsEntry> kallsyms, Set<String> localsOfFile, Set<String> definedByFile) {
+        return resolve(kallsyms, localsOfFile, definedByFile, Map.of());
+    }
+
+    /** As above, with the file's {@code placements} (section and offset of each defined name) for exact placement. */
+    public static Result resolve(List<KallsymsEntry> kallsyms, Set<String> localsOfFile, Set<String> definedByFile,
+            Map<String, Placement> placements) {
         Map<String, List<KallsymsEntry>> byName = new HashMap<>();
         for (KallsymsEntry e : kallsyms) {
             byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
@@ -80,6 +93,11 @@ public final class SymposResolver {
         for (String name : localsOfFile) {
             List<KallsymsEntry> candidates = byName.get(name);
             if (candidates == null || candidates.size() < 2) {
+                continue;
+            }
+            int placed = placedInSection(name, candidates, byName, definedByFile, placements);
+            if (placed >= 0) {
+                positions.put(name, placed + 1);
                 continue;
             }
             int best = -1;
@@ -107,6 +125,33 @@ public final class SymposResolver {
             }
         }
         return new Result(positions, unresolved);
+    }
+
+    /**
+     * The index of the one candidate lying where an anchor of the same object section puts
+     * {@code name}, or -1 when no anchor shares its section or not exactly one candidate fits.
+     */
+    private static int placedInSection(String name, List<KallsymsEntry> candidates, Map<String, List<KallsymsEntry>> byName,
+            Set<String> definedByFile, Map<String, Placement> placements) {
+        Placement ours = placements.get(name);
+        if (ours == null) {
+            return -1;
+        }
+        Set<Integer> fitting = new java.util.TreeSet<>();
+        for (String anchor : definedByFile) {
+            Placement at = placements.get(anchor);
+            List<KallsymsEntry> a = byName.get(anchor);
+            if (anchor.equals(name) || at == null || !at.section().equals(ours.section()) || a == null || a.size() != 1) {
+                continue;
+            }
+            long expected = a.get(0).address() + (ours.offset() - at.offset());
+            for (int i = 0; i < candidates.size(); i++) {
+                if (candidates.get(i).address() == expected) {
+                    fitting.add(i);
+                }
+            }
+        }
+        return fitting.size() == 1 ? fitting.iterator().next() : -1;
     }
 
     private static long nearest(List<Long> anchors, long address) {

@@ -57,4 +57,36 @@ class SymposResolverTest {
                 new SymposResolver.KallsymsEntry(0x300, 't', "f")), Set.of("f"), Set.of("f", "anchor"));
         assertTrue(tie.unresolved().containsKey("f"));
     }
+
+    /**
+     * WARN_ON_ONCE flags of every file sit together in .data.once, far from each file's other data:
+     * distance cannot tell them apart, the object's layout can.
+     */
+    @Test
+    void aStaticSharingItsSectionWithAnchorsIsPlacedExactly() {
+        var kallsyms = List.of(
+                new SymposResolver.KallsymsEntry(0x1000, 'd', "__already_done.7"),   // another file's
+                new SymposResolver.KallsymsEntry(0x1001, 'd', "__already_done.9"),   // ours, unique
+                new SymposResolver.KallsymsEntry(0x1002, 'd', "__already_done.7"),   // ours
+                new SymposResolver.KallsymsEntry(0x1003, 'd', "__already_done.7"),   // a third file's
+                new SymposResolver.KallsymsEntry(0x9000, 'd', "file_data"));
+        Map<String, SymposResolver.Placement> layout = Map.of(
+                "__already_done.9", new SymposResolver.Placement(".data.once", 4),
+                "__already_done.7", new SymposResolver.Placement(".data.once", 5),
+                "file_data", new SymposResolver.Placement(".data.file_data", 0));
+        Set<String> defined = Set.of("__already_done.9", "__already_done.7", "file_data");
+        var r = SymposResolver.resolve(kallsyms, Set.of("__already_done.7", "__already_done.9"), defined, layout);
+        assertEquals(Map.of("__already_done.7", 2), r.positions());
+        assertTrue(r.unresolved().isEmpty());
+
+        // without the layout the two nearest are a tie: refused, not guessed
+        var byDistance = SymposResolver.resolve(kallsyms, Set.of("__already_done.7"), Set.of("__already_done.9", "__already_done.7"));
+        assertTrue(byDistance.unresolved().containsKey("__already_done.7"));
+
+        // a layout that fits no candidate falls back to distance (and its refusal)
+        var misfit = SymposResolver.resolve(kallsyms, Set.of("__already_done.7"), defined, Map.of(
+                "__already_done.9", new SymposResolver.Placement(".data.once", 4),
+                "__already_done.7", new SymposResolver.Placement(".data.once", 40)));
+        assertTrue(misfit.unresolved().containsKey("__already_done.7"));
+    }
 }
