@@ -1,8 +1,10 @@
 package io.khp.builder;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import io.khp.builder.adapters.ArtifactSigner;
+import io.khp.builder.adapters.BuildSandbox;
 import io.khp.builder.adapters.Kbuild;
 import io.khp.builder.adapters.KernelPackages;
 import io.khp.builder.adapters.KernelTreeCache;
@@ -25,7 +27,7 @@ public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildC
         int jobs = Integer.parseInt(System.getenv().getOrDefault("KHP_BUILDER_JOBS", "2"));
         LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home),
                 new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs, home.resolve("kmodule/include")), cache.resolve("work"),
-                cache.resolve("objects"));
+                cache.resolve("objects"), BuildSandbox.fromEnvironment(cache.resolve("sandbox"), List.of(keyDirectory)));
         return new Components(builder, new ArtifactSigner(keyDirectory), new BuildCache(buildCache));
     }
 }

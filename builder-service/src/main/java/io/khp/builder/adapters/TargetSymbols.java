@@ -71,11 +71,11 @@ public final class TargetSymbols {
     }
 
     /** Locally and globally defined names of an object file. */
-    public static Definitions definitions(Path object) throws IOException {
+    public static Definitions definitions(Path object, BuildSandbox.Jail jail) throws IOException {
         Set<String> locals = new LinkedHashSet<>();
         Set<String> globals = new LinkedHashSet<>();
         Set<String> all = new LinkedHashSet<>();
-        for (String[] f : nm(object)) {
+        for (String[] f : nm(object, jail)) {
             if (f.length != 3) {
                 continue;
             }
@@ -94,7 +94,15 @@ public final class TargetSymbols {
     }
 
     private static List<String[]> nm(Path file) throws IOException {
-        ProcessRunner.Outcome o = ProcessRunner.run(List.of("nm", "-p", file.toString()), null, Map.of(), Duration.ofMinutes(1));
+        return lines(ProcessRunner.run(List.of("nm", "-p", file.toString()), null, Map.of(), Duration.ofMinutes(1)), file);
+    }
+
+    /** nm of an object the patch's compile made: in the build's sandbox. */
+    private static List<String[]> nm(Path file, BuildSandbox.Jail jail) throws IOException {
+        return lines(jail.run(List.of("nm", "-p", file.toString()), null, Map.of(), Duration.ofMinutes(1)), file);
+    }
+
+    private static List<String[]> lines(ProcessRunner.Outcome o, Path file) throws IOException {
         if (!o.ok()) {
             throw new IOException("nm " + file + " failed: " + o.tail(1000));
         }
