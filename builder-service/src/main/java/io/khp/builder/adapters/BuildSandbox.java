@@ -32,18 +32,19 @@ public final class BuildSandbox {
     public static final String OVERRIDE_VALUE = "off";
 
     private static final Logger LOG = LoggerFactory.getLogger(BuildSandbox.class);
-    private static final String BWRAP = "bwrap";
     private static final List<String> SYSTEM_DIRECTORIES = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
     private static final List<String> SYSTEM_FILES = List.of("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
             "/etc/alternatives");
 
+    private final String bwrap;
     private final boolean enabled;
     private final boolean asRoot;
     private final List<Path> hidden;
     private final Map<Path, Path> identityFiles;
     private volatile boolean probed;
 
-    private BuildSandbox(boolean enabled, boolean asRoot, List<Path> hidden, Map<Path, Path> identityFiles) {
+    private BuildSandbox(String bwrap, boolean enabled, boolean asRoot, List<Path> hidden, Map<Path, Path> identityFiles) {
+        this.bwrap = bwrap;
         this.enabled = enabled;
         this.asRoot = asRoot;
         this.hidden = List.copyOf(hidden);
@@ -55,6 +56,11 @@ public final class BuildSandbox {
      * @param hidden   directories no sandboxed process may see (the signing key's)
      */
     public static BuildSandbox fromEnvironment(Path stateDir, List<Path> hidden) {
+        return using("bwrap", stateDir, hidden);
+    }
+
+    /** As {@link #fromEnvironment} with another bubblewrap binary. */
+    public static BuildSandbox using(String bwrap, Path stateDir, List<Path> hidden) {
         boolean enabled = !OVERRIDE_VALUE.equals(System.getenv(OVERRIDE_VARIABLE));
         boolean root = currentUid() == 0;
         Map<Path, Path> identity = new LinkedHashMap<>();
@@ -67,7 +73,7 @@ public final class BuildSandbox {
             LOG.error("{}={}: builds run WITHOUT a sandbox; patches are compiled with network access and can read "
                     + "every file the builder can, including the signing key", OVERRIDE_VARIABLE, OVERRIDE_VALUE);
         }
-        return new BuildSandbox(enabled, root, hidden.stream().map(p -> p.toAbsolutePath().normalize()).toList(), identity);
+        return new BuildSandbox(bwrap, enabled, root, hidden.stream().map(p -> p.toAbsolutePath().normalize()).toList(), identity);
     }
 
     public boolean enabled() {
@@ -150,7 +156,7 @@ public final class BuildSandbox {
         SYSTEM_FILES.stream().map(Path::of).filter(Files::exists).forEach(p -> system.add(new SandboxArguments.SystemEntry(p, null)));
         List<Path> absolute = readOnly.stream().map(p -> p.toAbsolutePath().normalize()).distinct().toList();
         List<Path> hiddenExisting = hidden.stream().filter(Files::isDirectory).toList();
-        return SandboxArguments.command(BWRAP, new SandboxArguments.View(system, absolute,
+        return SandboxArguments.command(bwrap, new SandboxArguments.View(system, absolute,
                 writable.stream().map(p -> p.toAbsolutePath().normalize()).toList(), hiddenExisting, identityFiles),
                 asRoot, directory, environment, command);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,11 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
+import io.khp.builder.LivepatchBuilder;
+import io.khp.builder.core.BuildRefusal;
+import io.khp.builder.core.ReasonCodes;
 import io.khp.builder.core.SandboxArguments;
+import io.khp.events.BuildStage;
 
 /**
  * The sandbox with the real bubblewrap, on a real scratch copy of the prepared Debian tree: a
@@ -34,6 +40,7 @@ import io.khp.builder.core.SandboxArguments;
  * gets no network, cannot write the shared tree (neither at its path nor through the scratch
  * tree's hard links), cannot see a hidden key directory even one inside a mounted directory,
  * nor the builder's processes or environment. If bubblewrap cannot run here the test fails.
+ * Without a working bubblewrap a build is refused before any work.
  */
 class BuildSandboxTest {
 
@@ -116,6 +123,26 @@ class BuildSandboxTest {
             deleteTree(hidden);
             deleteTree(work);
         }
+    }
+
+    @Test
+    void withoutAWorkingBubblewrapNothingIsBuilt() throws Exception {
+        Path home = KhpHome.root();
+        Path cache = KhpHome.cache();
+        BuildSandbox broken = BuildSandbox.using("/nonexistent/bwrap", cache.resolve("sandbox"), List.of());
+        assertTrue(broken.unavailable().orElseThrow().contains("bubblewrap"));
+        LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home), new TargetSymbols(home),
+                new ObjectDiffTool(home), new Kbuild(2, home.resolve("kmodule/include")), cache.resolve("work"),
+                cache.resolve("objects"), broken);
+        String release = new KernelPackages(home).flavour("amd64").release();
+        String diff = Files.readString(home.resolve("examples/cmdline-string.patch"));
+        List<BuildStage> started = new ArrayList<>();
+        BuildRefusal.RefusedException refused = assertThrows(BuildRefusal.RefusedException.class, () -> builder.build(
+                new LivepatchBuilder.Request("no-sandbox", null, diff, "amd64", release, false),
+                (stage, finished, ms, detail) -> started.add(stage)));
+        assertEquals(ReasonCodes.SANDBOX_UNAVAILABLE, refused.refusal().reasonCode());
+        assertEquals(BuildStage.REQUEST, refused.refusal().stage());
+        assertEquals(List.of(BuildStage.REQUEST), started, "no stage after REQUEST may start");
     }
 
     private static void deleteTree(Path dir) throws IOException {
