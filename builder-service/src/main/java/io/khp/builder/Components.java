@@ -1,8 +1,10 @@
 package io.khp.builder;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import io.khp.builder.adapters.ArtifactSigner;
+import io.khp.builder.adapters.BuildSandbox;
 import io.khp.builder.adapters.Kbuild;
 import io.khp.builder.adapters.KernelPackages;
 import io.khp.builder.adapters.KernelTreeCache;
@@ -27,7 +29,7 @@ public record Components(LivepatchBuilder builder, ArtifactSigner signer, BuildC
         LivepatchBuilder builder = new LivepatchBuilder(new KernelPackages(home), new KernelTreeCache(home),
                 new TargetSymbols(home), new ObjectDiffTool(home), new Kbuild(jobs, home.resolve("kmodule/include"),
                         Kbuild.deadlineFrom(System.getenv("KHP_BUILDER_COMPILE_TIMEOUT"))), cache.resolve("work"),
-                cache.resolve("objects"));
+                cache.resolve("objects"), BuildSandbox.fromEnvironment(cache.resolve("sandbox"), List.of(keyDirectory)));
         return new Components(builder, new ArtifactSigner(keyDirectory), new BuildCache(buildCache));
     }
 }

@@ -3,6 +3,7 @@ package io.khp.builder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -10,8 +11,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
+import io.khp.builder.adapters.BuildSandbox;
 import io.khp.builder.adapters.Kbuild;
 import io.khp.builder.adapters.KernelPackages;
 import io.khp.builder.adapters.KernelTreeCache;
@@ -39,6 +42,8 @@ import io.khp.events.BuildStage;
 import io.khp.events.KernelIdentity;
 import io.khp.events.PatchedFunction;
 import io.khp.events.Toolchain;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One build, stage by stage: plan the diff, prepare (or reuse) the kernel tree, apply the patch
@@ -47,6 +52,8 @@ import io.khp.events.Toolchain;
  * Refusals come out as {@link BuildRefusal.RefusedException} with the stage and precise reason.
  */
 public final class LivepatchBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LivepatchBuilder.class);
 
     /** What to build. */
     public record Request(String patchName, String description, String diff, String flavour, String release, boolean atomicReplace) {
@@ -70,9 +77,10 @@ public final class LivepatchBuilder {
     private final Kbuild kbuild;
     private final Path workRoot;
     private final Path objectCache;
+    private final BuildSandbox sandbox;
 
     public LivepatchBuilder(KernelPackages packages, KernelTreeCache trees, TargetSymbols symbols, ObjectDiffTool objectTool,
-            Kbuild kbuild, Path workRoot, Path objectCache) {
+            Kbuild kbuild, Path workRoot, Path objectCache, BuildSandbox sandbox) {
         this.packages = packages;
         this.trees = trees;
         this.symbols = symbols;
@@ -80,11 +88,15 @@ public final class LivepatchBuilder {
         this.kbuild = kbuild;
         this.workRoot = workRoot;
         this.objectCache = objectCache;
+        this.sandbox = sandbox;
     }
 
     public Built build(Request request, Progress progress) throws BuildRefusal.RefusedException, IOException {
         Files.createDirectories(workRoot);
         Path work = Files.createTempDirectory(workRoot, "build-");
+        // the sandboxed build (nobody, when the builder is root) reads the builder's files here but
+        // writes only the directories handed over to it
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         try {
             return build(request, progress, work);
         } finally {
@@ -118,14 +130,24 @@ public final class LivepatchBuilder {
                             + flavour.release() + " (" + flavour.version() + "): its source is not available"));
         }
         String moduleName = ModuleNames.forPatch(request.patchName());
-        stage.finish(units.size() + " C file(s): " + String.join(", ", units.stream().map(BuildPlanner.CompileUnit::sourcePath).toList()));
+        Optional<String> noSandbox = sandbox.unavailable();
+        if (noSandbox.isPresent()) {
+            throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.REQUEST, ReasonCodes.SANDBOX_UNAVAILABLE, noSandbox.get()));
+        }
+        if (!sandbox.enabled()) {
+            LOG.error("building {} WITHOUT a sandbox ({}={})", request.patchName(), BuildSandbox.OVERRIDE_VARIABLE,
+                    BuildSandbox.OVERRIDE_VALUE);
+        }
+        stage.finish(units.size() + " C file(s): " + String.join(", ", units.stream().map(BuildPlanner.CompileUnit::sourcePath).toList())
+                + (sandbox.enabled() ? "" : "; UNSANDBOXED (" + BuildSandbox.OVERRIDE_VARIABLE + "=" + BuildSandbox.OVERRIDE_VALUE + ")"));
 
         stage.start(BuildStage.PREPARE_TREE, flavour.release());
         Path tree = trees.tree(flavour.name());
         stage.finish(tree.getFileName().toString());
 
         stage.start(BuildStage.APPLY_PATCH, null);
-        try (ScratchTree scratch = ScratchTree.of(tree, work)) {
+        BuildSandbox.Jail jail = sandbox.forBuild(work, List.of(tree, flavour.headers()));
+        try (ScratchTree scratch = ScratchTree.of(tree, work, sandbox)) {
             Map<BuildPlanner.CompileUnit, String> patched = new LinkedHashMap<>();
             List<AppliedHunk> hunks = new ArrayList<>();
             for (BuildPlanner.CompileUnit unit : units) {
@@ -154,12 +176,12 @@ public final class LivepatchBuilder {
             Path preDir = Files.createDirectories(work.resolve("pre"));
             Path postDir = Files.createDirectories(work.resolve("post"));
             Path cacheDir = objectCache.resolve(tree.getFileName().toString()).resolve(flavour.release());
-            Map<BuildPlanner.CompileUnit, Kbuild.ObjectKind> kinds = compilePre(scratch, units, flavour, cacheDir, preDir);
+            Map<BuildPlanner.CompileUnit, Kbuild.ObjectKind> kinds = compilePre(jail, scratch, units, flavour, cacheDir, preDir);
             for (var e : patched.entrySet()) {
                 scratch.write(e.getKey().sourcePath(), e.getValue());
                 scratch.removeOutputs(e.getKey().objectPath());
             }
-            ProcessRunner.Outcome post = kbuild.compilePatched(scratch.root(), flavour.release(), objects(units));
+            ProcessRunner.Outcome post = kbuild.compilePatched(jail, scratch.root(), flavour.release(), objects(units));
             if (post.timedOut()) {
                 throw new BuildRefusal.RefusedException(kbuild.pastDeadline(BuildStage.COMPILE, post, "compiling the patched source"));
             }
@@ -169,29 +191,32 @@ public final class LivepatchBuilder {
                         .withFile(firstMentioned(post, units), null).withCompilerOutput(post.tail(8000)));
             }
             for (int i = 0; i < units.size(); i++) {
-                Files.copy(scratch.root().resolve(units.get(i).objectPath()), postDir.resolve(i + ".o"), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(sandboxOutput(scratch.root().resolve(units.get(i).objectPath())), postDir.resolve(i + ".o"),
+                        StandardCopyOption.REPLACE_EXISTING);
             }
             stage.finish(units.size() + " pre and post object(s)");
 
             stage.start(BuildStage.DIFF_OBJECTS, null);
             Path moduleDir = Files.createDirectories(work.resolve("module"));
+            Path diffDir = Files.createDirectories(work.resolve("objdiff"));
+            sandbox.handOver(diffDir);
             List<ObjectDiffReport> reports = new ArrayList<>();
             List<String> parts = new ArrayList<>();
             BuildRefusal lineNumbersOnly = null;
             Path symvers = flavour.headers().resolve("Module.symvers");
             Path patchSymbols = work.resolve("patch-symbols");
-            Files.write(patchSymbols, newGlobals(units.size(), preDir, postDir));
+            Files.write(patchSymbols, newGlobals(jail, units.size(), preDir, postDir));
             for (int i = 0; i < units.size(); i++) {
                 BuildPlanner.CompileUnit unit = units.get(i);
                 String objectName = kinds.get(unit).objectName();
                 Path pre = preDir.resolve(i + ".o");
-                TargetSymbols.Definitions defined = TargetSymbols.definitions(pre);
+                TargetSymbols.Definitions defined = TargetSymbols.definitions(pre, jail);
                 SymposResolver.Result sympos = SymposResolver.resolve(symbols.of(flavour, objectName),
                         defined.locals(), defined.all(), defined.placements());
                 Path symposFile = work.resolve("sympos-" + i);
                 Files.writeString(symposFile, SymposResolver.symposFile(sympos.positions()));
-                ObjectDiffTool.Run run = objectTool.diff(pre, postDir.resolve(i + ".o"), objectName, symvers, symposFile,
-                        patchSymbols, unit.sourcePath(), work, "diff-" + i);
+                ObjectDiffTool.Run run = objectTool.diff(jail, pre, postDir.resolve(i + ".o"), objectName, symvers, symposFile,
+                        patchSymbols, unit.sourcePath(), diffDir, "diff-" + i);
                 switch (run.status()) {
                     case ERROR -> throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.DIFF_OBJECTS,
                             ReasonCodes.OBJECT_TOOL_ERROR, "the object tool failed on " + unit.objectPath() + ": " + run.diagnostics())
@@ -211,7 +236,7 @@ public final class LivepatchBuilder {
                         requireResolved(run.report(), sympos, unit);
                         reports.add(run.report());
                         String part = "khp_part" + i;
-                        Files.copy(run.output(), moduleDir.resolve(part + ".o_shipped"));
+                        Files.copy(sandboxOutput(run.output()), moduleDir.resolve(part + ".o_shipped"));
                         // modpost reads each object's kbuild command file (for srcversion); a shipped object has none
                         Files.writeString(moduleDir.resolve("." + part + ".o.cmd"), "savedcmd_" + part + ".o := cat "
                                 + part + ".o_shipped > " + part + ".o\n");
@@ -244,7 +269,8 @@ public final class LivepatchBuilder {
             stage.finish(null);
 
             stage.start(BuildStage.KBUILD, moduleName + ".ko");
-            ProcessRunner.Outcome mod = kbuild.buildModule(flavour.headers(), moduleDir);
+            handOverAll(moduleDir);
+            ProcessRunner.Outcome mod = kbuild.buildModule(jail, flavour.headers(), moduleDir);
             Path ko = moduleDir.resolve(moduleName + ".ko");
             if (mod.timedOut()) {
                 throw new BuildRefusal.RefusedException(kbuild.pastDeadline(BuildStage.KBUILD, mod, "building the livepatch module"));
@@ -254,14 +280,14 @@ public final class LivepatchBuilder {
                         "kbuild could not build the livepatch module against " + flavour.headers())
                         .withCompilerOutput(mod.tail(8000)));
             }
-            ProcessRunner.Outcome fin = objectTool.finalizeModule(ko);
+            ProcessRunner.Outcome fin = objectTool.finalizeModule(jail, ko);
             if (!fin.ok()) {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.KBUILD, ReasonCodes.OBJECT_TOOL_ERROR,
                         "the object tool could not finalize the livepatch relocations of " + ko.getFileName())
                         .withCompilerOutput(fin.tail(4000)));
             }
-            proveLoads(ko, flavour, symvers, scratch, units);
-            byte[] module = Files.readAllBytes(ko);
+            proveLoads(jail, ko, flavour, symvers, scratch, units);
+            byte[] module = Files.readAllBytes(sandboxOutput(ko));
             stage.finish(module.length + " bytes");
 
             KernelIdentity target = KernelIdentity.newBuilder().setRelease(flavour.release()).setFlavour(flavour.name())
@@ -274,7 +300,7 @@ public final class LivepatchBuilder {
     }
 
     /** Pre objects come from the object cache when an earlier build compiled them; the rest are compiled now. */
-    private Map<BuildPlanner.CompileUnit, Kbuild.ObjectKind> compilePre(ScratchTree scratch, List<BuildPlanner.CompileUnit> units,
+    private Map<BuildPlanner.CompileUnit, Kbuild.ObjectKind> compilePre(BuildSandbox.Jail jail, ScratchTree scratch, List<BuildPlanner.CompileUnit> units,
             KernelPackages.Flavour flavour, Path cacheDir, Path preDir) throws IOException, BuildRefusal.RefusedException {
         Map<BuildPlanner.CompileUnit, Kbuild.ObjectKind> kinds = new LinkedHashMap<>();
         List<BuildPlanner.CompileUnit> missing = new ArrayList<>();
@@ -290,7 +316,7 @@ public final class LivepatchBuilder {
             }
         }
         if (!missing.isEmpty()) {
-            ProcessRunner.Outcome pre = kbuild.compile(scratch.root(), flavour.release(), objects(missing));
+            ProcessRunner.Outcome pre = kbuild.compile(jail, scratch.root(), flavour.release(), objects(missing));
             if (pre.timedOut()) {
                 throw new BuildRefusal.RefusedException(kbuild.pastDeadline(BuildStage.COMPILE, pre, "compiling the unpatched source"));
             }
@@ -305,7 +331,7 @@ public final class LivepatchBuilder {
                 Path cached = cacheDir.resolve(unit.objectPath());
                 Files.createDirectories(cached.getParent());
                 Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-                Files.copy(scratch.root().resolve(unit.objectPath()), tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(sandboxOutput(scratch.root().resolve(unit.objectPath())), tmp, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 Files.writeString(cacheDir.resolve(unit.objectPath() + ".kind"), kind.objectName() + "\n");
             }
@@ -321,11 +347,11 @@ public final class LivepatchBuilder {
      * livepatch defines them itself, so other files' references to them are linked inside the
      * module. The object tool includes every new global function and data object.
      */
-    private static List<String> newGlobals(int units, Path preDir, Path postDir) throws IOException {
+    private static List<String> newGlobals(BuildSandbox.Jail jail, int units, Path preDir, Path postDir) throws IOException {
         Set<String> names = new java.util.TreeSet<>();
         for (int i = 0; i < units; i++) {
-            Set<String> before = TargetSymbols.definitions(preDir.resolve(i + ".o")).all();
-            TargetSymbols.definitions(postDir.resolve(i + ".o")).globals().stream().filter(n -> !before.contains(n))
+            Set<String> before = TargetSymbols.definitions(preDir.resolve(i + ".o"), jail).all();
+            TargetSymbols.definitions(postDir.resolve(i + ".o"), jail).globals().stream().filter(n -> !before.contains(n))
                     .forEach(names::add);
         }
         return new ArrayList<>(names);
@@ -335,15 +361,15 @@ public final class LivepatchBuilder {
      * Refuses a finalized module that would not load on the target, or that uses an exported
      * symbol whose version the patch changes (see {@link ModuleLoadCheck}).
      */
-    private void proveLoads(Path ko, KernelPackages.Flavour flavour, Path symvers, ScratchTree scratch,
+    private void proveLoads(BuildSandbox.Jail jail, Path ko, KernelPackages.Flavour flavour, Path symvers, ScratchTree scratch,
             List<BuildPlanner.CompileUnit> units) throws IOException, BuildRefusal.RefusedException {
-        ModuleLoadCheck.ModuleSymbols module = ModuleElf.symbols(ko);
+        ModuleLoadCheck.ModuleSymbols module = ModuleElf.symbols(ko, jail);
         Map<String, String> running = SymbolVersions.parseSymvers(Files.readString(symvers, StandardCharsets.ISO_8859_1));
         Map<String, SymbolVersions.Change> changes = new LinkedHashMap<>();
         for (BuildPlanner.CompileUnit unit : units) {
             Path object = scratch.root().resolve(unit.objectPath());
             Path cmd = object.resolveSibling("." + object.getFileName() + ".cmd");
-            if (Files.isRegularFile(cmd)) {
+            if (Files.isRegularFile(cmd, LinkOption.NOFOLLOW_LINKS)) {
                 Map<String, String> patched = SymbolVersions.parseCommandFile(Files.readString(cmd, StandardCharsets.ISO_8859_1));
                 SymbolVersions.changes(running, patched, unit.sourcePath()).forEach(c -> changes.put(c.symbol(), c));
             }
@@ -397,6 +423,22 @@ public final class LivepatchBuilder {
                 throw new BuildRefusal.RefusedException(BuildRefusal.of(BuildStage.DIFF_OBJECTS, ReasonCodes.SYMPOS_UNRESOLVED,
                         "cannot tell which " + name + " of the target kernel is the one in " + unit.sourcePath() + ": " + why)
                         .withFile(unit.sourcePath(), null).withSymbol(name, null));
+            }
+        }
+    }
+
+    /** A file the sandboxed build wrote, read by the builder only when it is a plain file (never a link out of the sandbox). */
+    private static Path sandboxOutput(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(file + " is not a regular file the build wrote");
+        }
+        return file;
+    }
+
+    private void handOverAll(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.toList()) {
+                sandbox.handOver(p);
             }
         }
     }

@@ -209,6 +209,85 @@ class BuilderServiceTest {
         assertTrue(failed.getHunk().contains("no_such_line"));
     }
 
+    /**
+     * A patch that tries to read the signing key at compile time (by its absolute path, by a
+     * relative path from the source, through /proc/self/root, or into the object with .incbin)
+     * fails to compile in the sandbox, and no event, failure reason or log line carries the
+     * key's bytes or their base64.
+     */
+    @Test
+    void aPatchReadingTheSigningKeyFailsAndRevealsNothing(TestKafka kafka) throws Exception {
+        Path keyFile = keys.resolve(keyId + ".key");
+        String keyText = Files.readString(keyFile).strip();
+        byte[] der = java.util.Base64.getDecoder().decode(keyText);
+        // an Ed25519 PKCS#8 key is a fixed 16-byte header and the 32-byte secret
+        List<String> secrets = List.of(keyText.substring(24),
+                java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(keyFile)).substring(32),
+                java.util.HexFormat.of().formatHex(der, 16, 48));
+        Map<String, byte[]> keysBefore = contents(keys);
+        String absolute = keyFile.toAbsolutePath().toString();
+        Map<String, String> attacks = new java.util.LinkedHashMap<>();
+        attacks.put("absolute", "#include \"" + absolute + "\"");
+        attacks.put("relative", "#include \"" + "../".repeat(40) + absolute.substring(1) + "\"");
+        attacks.put("proc-root", "#include \"/proc/self/root" + absolute + "\"");
+        attacks.put("incbin", "asm(\".pushsection .rodata.khp_key,\\\"a\\\"\\n.incbin \\\"" + absolute + "\\\"\\n.popsection\");");
+
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(logs);
+        try {
+            Map<String, String> patchIds = new java.util.LinkedHashMap<>();
+            for (var attack : attacks.entrySet()) {
+                String diff = "--- a/fs/proc/cmdline.c\n+++ b/fs/proc/cmdline.c\n@@ -7,7 +7,9 @@\n"
+                        + " static int cmdline_proc_show(struct seq_file *m, void *v)\n {\n \tseq_puts(m, saved_command_line);\n"
+                        + "-\tseq_putc(m, '\\n');\n"
+                        + (attack.getKey().equals("incbin") ? "+\tseq_putc(m, '\\n');\n+" + attack.getValue() + "\n+\t;\n"
+                                : "+\tseq_puts(m, \"\"\n+" + attack.getValue() + "\n+\t);\n")
+                        + " \treturn 0;\n }\n \n";
+                String patchId = "p-" + UUID.randomUUID();
+                patchIds.put(attack.getKey(), patchId);
+                send(kafka, request(patchId, "key-" + attack.getKey(), diff));
+            }
+            for (var p : patchIds.entrySet()) {
+                List<KhpEvent> events = untilOutcome(kafka, p.getValue(), Duration.ofMinutes(20));
+                Object outcome = events.get(events.size() - 1).getPayload();
+                assertTrue(outcome instanceof BuildFailed, () -> p.getKey() + ": expected BuildFailed, got " + outcome);
+                BuildFailed failed = (BuildFailed) outcome;
+                assertEquals("COMPILE_ERROR", failed.getReasonCode(), p.getKey() + ": " + failed);
+                assertTrue(failed.getCompilerOutput().contains("No such file or directory")
+                        || failed.getCompilerOutput().contains("file not found"), p.getKey() + ": " + failed.getCompilerOutput());
+                for (KhpEvent e : events) {
+                    for (String secret : secrets) {
+                        assertFalse(e.toString().contains(secret), p.getKey() + ": an event carries the key: " + Events.typeOf(e));
+                    }
+                }
+            }
+        } finally {
+            root.detachAppender(logs);
+        }
+        for (var event : logs.list) {
+            String text = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
+                    : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy()));
+            for (String secret : secrets) {
+                assertFalse(text.contains(secret), "a log line carries the key: " + event.getLoggerName());
+            }
+        }
+        Map<String, byte[]> keysAfter = contents(keys);
+        assertEquals(keysBefore.keySet(), keysAfter.keySet());
+        keysBefore.forEach((name, bytes) -> assertTrue(java.util.Arrays.equals(bytes, keysAfter.get(name)), name));
+    }
+
+    private static Map<String, byte[]> contents(Path dir) throws java.io.IOException {
+        Map<String, byte[]> files = new java.util.TreeMap<>();
+        try (var list = Files.list(dir)) {
+            for (Path p : list.toList()) {
+                files.put(p.getFileName().toString(), Files.readAllBytes(p));
+            }
+        }
+        return files;
+    }
+
     @Test
     void aHeaderChangeIsRefusedBeforeAnyWork(TestKafka kafka) throws Exception {
         String patchId = "p-" + UUID.randomUUID();

@@ -77,8 +77,8 @@ public final class Kbuild {
      * Compiles {@code objects} (tree-relative .o paths) in {@code tree} as the target kernel's
      * build would. The flags are exactly those of the cached pre objects.
      */
-    public ProcessRunner.Outcome compile(Path tree, String kernelRelease, List<String> objects) {
-        return compile(tree, kernelRelease, objects, KCFLAGS);
+    public ProcessRunner.Outcome compile(BuildSandbox.Jail jail, Path tree, String kernelRelease, List<String> objects) {
+        return compile(jail, tree, kernelRelease, objects, KCFLAGS);
     }
 
     /**
@@ -86,20 +86,21 @@ public final class Kbuild {
      * path ({@code #include <khp/patch.h>}, {@code "kpatch-macros.h"}). An extra {@code -I} of a
      * directory the kernel does not use changes no code.
      */
-    public ProcessRunner.Outcome compilePatched(Path tree, String kernelRelease, List<String> objects) {
+    public ProcessRunner.Outcome compilePatched(BuildSandbox.Jail jail, Path tree, String kernelRelease, List<String> objects) {
         String dir = patchApiHeaders.toAbsolutePath().toString();
         if (!Files.isRegularFile(patchApiHeaders.resolve("khp/patch.h")) || dir.chars().anyMatch(Character::isWhitespace)) {
             throw new IllegalStateException("the patch API headers are not usable at " + dir
                     + " (khp/patch.h missing, or whitespace in the path)");
         }
-        return compile(tree, kernelRelease, objects, KCFLAGS + " -I" + dir);
+        return compile(jail, tree, kernelRelease, objects, KCFLAGS + " -I" + dir, patchApiHeaders);
     }
 
-    private ProcessRunner.Outcome compile(Path tree, String kernelRelease, List<String> objects, String kcflags) {
+    private ProcessRunner.Outcome compile(BuildSandbox.Jail jail, Path tree, String kernelRelease, List<String> objects,
+            String kcflags, Path... inputs) {
         List<String> cmd = new ArrayList<>(List.of("make", "-s", "-j" + jobs, "CC=" + COMPILER,
                 "KERNELRELEASE=" + kernelRelease, "KCFLAGS=" + kcflags));
         cmd.addAll(objects);
-        return ProcessRunner.run(cmd, tree, Map.of(), deadline);
+        return jail.run(cmd, tree, Map.of(), deadline, inputs);
     }
 
     /** Reads kbuild's record of how {@code object} was compiled. */
@@ -119,9 +120,9 @@ public final class Kbuild {
      * target's headers. modpost only warns about unresolved symbols: the .klp.sym.* symbols are
      * resolved by the livepatch core when the module loads, not by the module loader.
      */
-    public ProcessRunner.Outcome buildModule(Path headers, Path moduleDir) {
-        return ProcessRunner.run(List.of("make", "-s", "-j" + jobs, "-C", headers.toString(), "M=" + moduleDir,
-                "CC=" + COMPILER, "KBUILD_MODPOST_WARN=1", "modules"), moduleDir, Map.of(), deadline);
+    public ProcessRunner.Outcome buildModule(BuildSandbox.Jail jail, Path headers, Path moduleDir) {
+        return jail.run(List.of("make", "-s", "-j" + jobs, "-C", headers.toString(), "M=" + moduleDir,
+                "CC=" + COMPILER, "KBUILD_MODPOST_WARN=1", "modules"), moduleDir, Map.of(), deadline, headers);
     }
 
     /** gcc's version line, e.g. "gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0". */

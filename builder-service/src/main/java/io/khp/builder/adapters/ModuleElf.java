@@ -20,10 +20,11 @@ public final class ModuleElf {
     private ModuleElf() {
     }
 
-    public static ModuleLoadCheck.ModuleSymbols symbols(Path ko) throws IOException {
+    /** Reads {@code ko} with readelf in the build's sandbox: the module holds code the patch compiled. */
+    public static ModuleLoadCheck.ModuleSymbols symbols(Path ko, BuildSandbox.Jail jail) throws IOException {
         Set<String> undefined = new LinkedHashSet<>();
         Set<String> livepatch = new LinkedHashSet<>();
-        for (String line : readelf("-sW", ko).lines().toList()) {
+        for (String line : readelf("-sW", ko, jail).lines().toList()) {
             // Num: Value Size Type Bind Vis Ndx Name; Ndx of a livepatch symbol reads "OS [0xff20]"
             String[] f = line.trim().split("\\s+");
             if (f.length < 8 || !f[0].endsWith(":")) {
@@ -37,7 +38,7 @@ public final class ModuleElf {
         }
         Map<String, Set<String>> users = new HashMap<>();
         String section = null;
-        for (String line : readelf("-rW", ko).lines().toList()) {
+        for (String line : readelf("-rW", ko, jail).lines().toList()) {
             if (line.startsWith("Relocation section '")) {
                 section = relocatedSection(line.substring(20, line.indexOf('\'', 20)));
                 continue;
@@ -60,9 +61,8 @@ public final class ModuleElf {
         return relaSection.startsWith(".rela") ? relaSection.substring(".rela".length()) : relaSection;
     }
 
-    private static String readelf(String option, Path file) throws IOException {
-        ProcessRunner.Outcome o = ProcessRunner.run(List.of("readelf", option, file.toString()), null, Map.of(),
-                Duration.ofMinutes(1));
+    private static String readelf(String option, Path file, BuildSandbox.Jail jail) throws IOException {
+        ProcessRunner.Outcome o = jail.run(List.of("readelf", option, file.toString()), null, Map.of(), Duration.ofMinutes(1));
         if (!o.ok()) {
             throw new IOException("readelf " + option + " " + file + " failed: " + o.tail(1000));
         }

@@ -55,17 +55,17 @@ public final class ObjectDiffTool {
      * After kbuild linked the module: turns the linkable klp relocations back into livepatch
      * relocation sections and SHN_LIVEPATCH symbols ({@code klpdiff --finalize}); ld -r cannot.
      */
-    public ProcessRunner.Outcome finalizeModule(Path ko) {
+    public ProcessRunner.Outcome finalizeModule(BuildSandbox.Jail jail, Path ko) {
         ensureBuilt();
-        return ProcessRunner.run(List.of(binary.toString(), "--finalize", ko.toString()), ko.getParent(), Map.of(),
-                Duration.ofMinutes(2));
+        return jail.run(List.of(binary.toString(), "--finalize", ko.toString()), ko.getParent(), Map.of(),
+                Duration.ofMinutes(2), binary);
     }
 
     /**
      * @param patchSymbols names that other parts of the livepatch define (new globals of other
      *        files): references to them stay normal relocations, linked inside the module
      */
-    public Run diff(Path pre, Path post, String objectName, Path symvers, Path symposFile, Path patchSymbols,
+    public Run diff(BuildSandbox.Jail jail, Path pre, Path post, String objectName, Path symvers, Path symposFile, Path patchSymbols,
             String sourceFile, Path outDir, String stem) throws IOException {
         ensureBuilt();
         Path out = outDir.resolve(stem + ".o");
@@ -81,7 +81,7 @@ public final class ObjectDiffTool {
             cmd.add("--patch-symbols");
             cmd.add(patchSymbols.toString());
         }
-        ProcessRunner.Outcome o = ProcessRunner.run(cmd, outDir, Map.of(), Duration.ofMinutes(5));
+        ProcessRunner.Outcome o = jail.run(cmd, outDir, Map.of(), Duration.ofMinutes(5), binary, symvers);
         Status status = switch (o.exitCode()) {
             case 0 -> Status.CHANGED;
             case 3 -> Status.REFUSED;

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,8 @@ import java.util.stream.Stream;
  * is not pristine source (newer than the top Makefile: config, generated headers, prepare
  * outputs, objects other tools compiled) is replaced by a real copy first; sources the patch
  * changes are written as new files. Nothing the build does can then reach the shared tree.
+ * The sandboxed build owns the directories and those copies, never the shared files (see
+ * {@link BuildSandbox#handOver}).
  */
 public final class ScratchTree implements AutoCloseable {
 
@@ -27,7 +31,7 @@ public final class ScratchTree implements AutoCloseable {
         this.root = root;
     }
 
-    public static ScratchTree of(Path preparedTree, Path workDir) {
+    public static ScratchTree of(Path preparedTree, Path workDir, BuildSandbox sandbox) {
         Path root = workDir.resolve("tree");
         // shared lock: tools that patch the tree's sources for a moment (klpdiff's tests) hold it exclusively
         Path lock = preparedTree.resolveSibling(preparedTree.getFileName() + ".lock");
@@ -37,7 +41,7 @@ public final class ScratchTree implements AutoCloseable {
             throw new IllegalStateException("cannot make a scratch copy of " + preparedTree + ": " + o.tail(2000));
         }
         ScratchTree scratch = new ScratchTree(root);
-        scratch.unshareBuildOutputs();
+        scratch.unshareBuildOutputs(sandbox);
         return scratch;
     }
 
@@ -45,15 +49,23 @@ public final class ScratchTree implements AutoCloseable {
         return root;
     }
 
-    private void unshareBuildOutputs() {
+    private void unshareBuildOutputs(BuildSandbox sandbox) {
         try {
             long pristine = Files.getLastModifiedTime(root.resolve("Makefile")).toMillis();
             List<Path> outputs;
+            List<Path> directories;
             try (Stream<Path> files = Files.walk(root)) {
-                outputs = files.filter(Files::isRegularFile).filter(p -> modified(p) > pristine).toList();
+                List<Path> all = files.toList();
+                outputs = all.stream().filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                        .filter(p -> modified(p) > pristine).toList();
+                directories = all.stream().filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
             }
             for (Path p : outputs) {
                 unshare(p);
+                sandbox.handOver(p);
+            }
+            for (Path d : directories) {
+                sandbox.handOver(d);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unshare the build outputs of " + root, e);
@@ -90,7 +102,7 @@ public final class ScratchTree implements AutoCloseable {
     public void write(String relative, String text) throws IOException {
         Path target = root.resolve(relative);
         Path tmp = target.resolveSibling(target.getFileName() + ".khp~");
-        Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
+        Files.writeString(tmp, text, StandardCharsets.ISO_8859_1, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -75,11 +75,11 @@ public final class TargetSymbols {
     }
 
     /** Locally and globally defined names of an object file. */
-    public static Definitions definitions(Path object) throws IOException {
+    public static Definitions definitions(Path object, BuildSandbox.Jail jail) throws IOException {
         Set<String> locals = new LinkedHashSet<>();
         Set<String> globals = new LinkedHashSet<>();
         Set<String> all = new LinkedHashSet<>();
-        for (String[] f : nm(object)) {
+        for (String[] f : nm(object, jail)) {
             if (f.length != 3) {
                 continue;
             }
@@ -94,12 +94,12 @@ public final class TargetSymbols {
                 all.add(f[2]);
             }
         }
-        return new Definitions(locals, globals, all, placements(object));
+        return new Definitions(locals, globals, all, placements(object, jail));
     }
 
     /** Section and offset of each defined symbol ({@code objdump -t}: value, 7 flag columns, section, size, name). */
-    private static Map<String, SymposResolver.Placement> placements(Path object) throws IOException {
-        ProcessRunner.Outcome o = ProcessRunner.run(List.of("objdump", "-t", object.toString()), null, Map.of(), Duration.ofMinutes(1));
+    private static Map<String, SymposResolver.Placement> placements(Path object, BuildSandbox.Jail jail) throws IOException {
+        ProcessRunner.Outcome o = jail.run(List.of("objdump", "-t", object.toString()), null, Map.of(), Duration.ofMinutes(1));
         if (!o.ok()) {
             throw new IOException("objdump -t " + object + " failed: " + o.tail(1000));
         }
@@ -117,7 +117,15 @@ public final class TargetSymbols {
     }
 
     private static List<String[]> nm(Path file) throws IOException {
-        ProcessRunner.Outcome o = ProcessRunner.run(List.of("nm", "-p", file.toString()), null, Map.of(), Duration.ofMinutes(1));
+        return lines(ProcessRunner.run(List.of("nm", "-p", file.toString()), null, Map.of(), Duration.ofMinutes(1)), file);
+    }
+
+    /** nm of an object the patch's compile made: in the build's sandbox. */
+    private static List<String[]> nm(Path file, BuildSandbox.Jail jail) throws IOException {
+        return lines(jail.run(List.of("nm", "-p", file.toString()), null, Map.of(), Duration.ofMinutes(1)), file);
+    }
+
+    private static List<String[]> lines(ProcessRunner.Outcome o, Path file) throws IOException {
         if (!o.ok()) {
             throw new IOException("nm " + file + " failed: " + o.tail(1000));
         }

@@ -29,6 +29,8 @@ public final class ReasonCodes {
     public static final String UNSUPPORTED_TARGET = "UNSUPPORTED_TARGET";
     public static final String NO_SIGNING_KEY = "NO_SIGNING_KEY";
     public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+    /** bubblewrap cannot run here: nothing is built without the sandbox unless the operator turned it off. */
+    public static final String SANDBOX_UNAVAILABLE = "SANDBOX_UNAVAILABLE";
     /** A patch API macro used in a way the livepatch cannot carry (also reported by the object tool). */
     public static final String PATCH_API_MISUSE = "PATCH_API_MISUSE";
 

@@ -22,18 +22,22 @@ class KbuildDeadlineTest {
 
     @Test
     void aCompileThatHangsIsKilledAtItsDeadlineAndRefusedWithTheReason(@TempDir Path tree) throws Exception {
-        Path pid = tree.resolve("compiler.pid");
-        // the "compiler" records its pid and hangs, as a gcc stuck on a pathological input would
-        Files.writeString(tree.resolve("Makefile"), "%.o:\n\techo $$$$ > " + pid + "; exec sleep 600\n");
+        // the "compiler" says it started and hangs, as a gcc stuck on a pathological input would;
+        // its sleep argument is unique, so it can be looked for among the machine's processes
+        String marker = "600." + ProcessHandle.current().pid();
+        Files.writeString(tree.resolve("Makefile"), "%.o:\n\ttouch started; exec sleep " + marker + "\n");
+        BuildSandbox sandbox = BuildSandbox.fromEnvironment(tree.resolve(".sandbox"), List.of());
+        sandbox.handOver(tree);
         Kbuild kbuild = new Kbuild(1, tree, Duration.ofSeconds(2));
 
-        ProcessRunner.Outcome outcome = kbuild.compile(tree, "6.1.0-0-amd64", List.of("fs/hang.o"));
+        ProcessRunner.Outcome outcome = kbuild.compile(sandbox.forBuild(tree, List.of()), tree, "6.1.0-0-amd64", List.of("fs/hang.o"));
 
-        assertTrue(outcome.timedOut());
+        assertTrue(outcome.timedOut(), "exit " + outcome.exitCode() + ": " + outcome.tail(1000));
         assertFalse(outcome.ok());
         assertTrue(outcome.elapsedMs() >= 2000 && outcome.elapsedMs() < 15_000, "killed after " + outcome.elapsedMs() + " ms");
-        long compiler = Long.parseLong(Files.readString(pid).strip());
-        assertFalse(ProcessHandle.of(compiler).map(ProcessHandle::isAlive).orElse(false), "the hung compiler was killed with make");
+        assertTrue(Files.exists(tree.resolve("started")), "the compiler ran: " + outcome.tail(500));
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep " + marker)),
+                "the hung compiler was killed with make");
         BuildRefusal refusal = kbuild.pastDeadline(BuildStage.COMPILE, outcome, "compiling the patched source");
         assertEquals(ReasonCodes.BUILD_TIMEOUT, refusal.reasonCode());
         assertEquals(BuildStage.COMPILE, refusal.stage());
