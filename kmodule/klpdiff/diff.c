@@ -346,7 +346,7 @@ static bool range_equal(struct section *sa, uint64_t a0, struct section *sb, uin
 	size_t na, nb, i;
 	bool eq = true;
 
-	if (a0 + size > sa->sh.sh_size || b0 + size > sb->sh.sh_size)
+	if (!in_range(a0, size, sa->sh.sh_size) || !in_range(b0, size, sb->sh.sh_size))
 		return false;
 	if ((sa->sh.sh_type == SHT_NOBITS) != (sb->sh.sh_type == SHT_NOBITS))
 		return false;

@@ -149,6 +149,12 @@ struct special {
 	const char *refuse_new;		/* new entries cannot be carried: why, for the user */
 };
 
+/* Is [off, off + len) inside [0, size)? (without wrapping around) */
+static inline bool in_range(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
 /* special.c */
 size_t special_count(void);
 const struct special *special_at(size_t i);
@@ -162,6 +168,7 @@ unsigned long entry_line(const struct special *sp, struct section *s, uint64_t o
 
 /* elfobj.c */
 struct object *object_open(const char *path);
+void object_close(struct object *obj);
 bool is_pcrel(uint32_t type);
 bool takes_address(const struct rela *r);
 const char *rela_type_name(uint32_t type);

@@ -233,7 +233,7 @@ size_t entries_in_function(struct section *s, struct symbol *f, uint64_t **out)
 		const struct rela *r = &s->relas[i];
 		int64_t site;
 
-		if (r->offset % es || r->offset + es > s->sh.sh_size || !s->data ||
+		if (r->offset % es || !in_range(r->offset, es, s->sh.sh_size) || !s->data ||
 		    r->sym->sec != f->sec)
 			continue;
 		site = r->addend + (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->sym.st_value);
@@ -252,7 +252,8 @@ unsigned long entry_line(const struct special *sp, struct section *s, uint64_t o
 	size_t bytes = sp->line_bits > 16 ? 4 : 2;
 	uint32_t v = 0;
 
-	if (!sp->line_bits || !s->data || off + sp->line_field + bytes > s->sh.sh_size)
+	if (!sp->line_bits || !s->data || !in_range(off, sp->line_field, s->sh.sh_size) ||
+	    !in_range(off + sp->line_field, bytes, s->sh.sh_size))
 		return 0;
 	memcpy(&v, s->data + off + sp->line_field, bytes);
 	return v & ((1UL << sp->line_bits) - 1);

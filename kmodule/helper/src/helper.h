@@ -34,7 +34,12 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int read_file(const char *path, struct buf *b, size_t max);
 
-/* JSON values (parser) */
+/*
+ * JSON values (parser). A document holds at most JSON_MAX_VALUES values: with
+ * strings decoded into buffers no longer than their source, parsing n bytes
+ * takes at most n + JSON_MAX_VALUES * (value, key and allocator overhead) of heap.
+ */
+#define JSON_MAX_VALUES		100000
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jval {
@@ -92,6 +97,7 @@ struct ksym {
 	char type;
 	char *name;
 	char *module;		/* NULL for vmlinux */
+	size_t order;		/* line number in kallsyms */
 };
 
 struct ksym_set {
@@ -103,6 +109,7 @@ struct ksym_set {
 int kallsyms_parse_line(char *line, struct ksym *out);
 int kallsyms_collect(const char *path, const char *const *names,
 		     size_t nnames, struct ksym_set *out);
+size_t ksym_find(const struct ksym_set *s, const char *name, size_t *first);
 void ksym_set_free(struct ksym_set *s);
 
 enum ksym_result { KSYM_OK, KSYM_NONE, KSYM_AMBIGUOUS, KSYM_BAD_SYMPOS };

@@ -1238,17 +1238,17 @@ int main(int argc, char **argv)
 		{ "linked, finalized and loaded in a qemu guest", test_module_loads_in_guest },
 	};
 	const char *only = argc > 1 ? argv[1] : NULL;
-	char *dir;
+	const char *dir = KLPDIFF_TESTS_DIR;
 	size_t i;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		errx(1, "libelf");
-	dir = realpath(argc > 0 ? argv[0] : ".", NULL);
-	if (!dir)
-		err(1, "realpath");
-	*strrchr(dir, '/') = 0;
 	snprintf(here, sizeof(here), "%s", dir);
-	snprintf(tool, sizeof(tool), "%s/../klpdiff", dir);
+	/* KLPDIFF: another build of the tool (the sanitizer build) */
+	if (getenv("KLPDIFF"))
+		snprintf(tool, sizeof(tool), "%s", getenv("KLPDIFF"));
+	else
+		snprintf(tool, sizeof(tool), "%s/../klpdiff", dir);
 	snprintf(cases, sizeof(cases), "%s/cases", dir);
 	snprintf(tmp, sizeof(tmp), "/tmp/klpdiff-test.XXXXXX");
 	if (!mkdtemp(tmp))
