@@ -199,7 +199,11 @@ struct object *object_open(const char *path)
 			if (y->sym.st_shndx != SHN_UNDEF && y->sym.st_shndx < SHN_LORESERVE &&
 			    y->sym.st_shndx < obj->nsecs)
 				y->sec = &obj->secs[y->sym.st_shndx];
-			if (y->type == STT_SECTION && y->sec) {
+			if (y->type == STT_SECTION) {
+				if (!y->sec) {
+					warnx("%s: section symbol %zu has no section", path, i);
+					goto fail;
+				}
 				y->name = y->sec->name;
 				y->sec->secsym = y;
 			}
