@@ -7,21 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "helper.h"
 
+/* the input as a file, in memory */
 static char path[64];
+static int fd;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/khp-fuzz-kallsyms-XXXXXX");
-	fd = mkstemp(path);
+	fd = memfd_create("kallsyms", MFD_CLOEXEC);
 	if (fd < 0)
 		abort();
-	close(fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	return 0;
 }
 
@@ -31,12 +31,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *copy = malloc(size + 1), *line, *save;
 	struct ksym_set set = { 0 };
 	size_t n = 0, i, first;
-	FILE *f = fopen(path, "we");
 
-	if (!copy || !f)
+	if (!copy || ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
-	fwrite(data, 1, size, f);
-	fclose(f);
 	memcpy(copy, data, size);
 	copy[size] = '\0';
 	for (line = strtok_r(copy, "\n", &save); line && n < ARRAY_SIZE(names);

@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "klpdiff.h"
 
 static jmp_buf fatal;
-static char in_path[64], report_path[80];
+static char in_path[64], report_path[64];
+static int in_fd, report_fd;
 
 void __wrap_errx(int status, const char *fmt, ...);
 void __wrap_err(int status, const char *fmt, ...);
@@ -59,16 +61,15 @@ const char *__asan_default_options(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int fd;
-
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		abort();
-	snprintf(in_path, sizeof(in_path), "/tmp/khp-fuzz-elf-XXXXXX");
-	fd = mkstemp(in_path);
-	if (fd < 0)
+	/* the input and the report as files, in memory */
+	in_fd = memfd_create("object", MFD_CLOEXEC);
+	report_fd = memfd_create("report", MFD_CLOEXEC);
+	if (in_fd < 0 || report_fd < 0)
 		abort();
-	close(fd);
-	snprintf(report_path, sizeof(report_path), "%s.json", in_path);
+	snprintf(in_path, sizeof(in_path), "/proc/self/fd/%d", in_fd);
+	snprintf(report_path, sizeof(report_path), "/proc/self/fd/%d", report_fd);
 	return 0;
 }
 
@@ -89,13 +90,10 @@ static void change_first_function(struct object *obj)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static struct context ctx;
-	FILE *f = fopen(in_path, "we");
 	size_t i;
 
-	if (!f)
+	if (ftruncate(in_fd, 0) || pwrite(in_fd, data, size, 0) != (ssize_t)size)
 		abort();
-	fwrite(data, 1, size, f);
-	fclose(f);
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.objname = "vmlinux";
@@ -121,6 +119,5 @@ out:
 	for (i = 0; i < ctx.nissues; i++)
 		free(ctx.issues[i].message);
 	free(ctx.issues);
-	unlink(report_path);
 	return 0;
 }
