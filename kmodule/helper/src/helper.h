@@ -35,9 +35,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 int read_file(const char *path, struct buf *b, size_t max);
 
 /*
- * JSON values (parser). A document holds at most JSON_MAX_VALUES values: with
+ * JSON values (parser). A request holds at most JSON_MAX_VALUES values: with
  * strings decoded into buffers no longer than their source, parsing n bytes
  * takes at most n + JSON_MAX_VALUES * (value, key and allocator overhead) of heap.
+ * json_parse_max() takes another bound (the client reading the helper's replies).
  */
 #define JSON_MAX_VALUES		100000
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
@@ -55,6 +56,8 @@ struct jval {
 
 int json_parse(const char *s, size_t len, struct jval *out,
 	       char *err, size_t errlen);
+int json_parse_max(const char *s, size_t len, struct jval *out,
+		   char *err, size_t errlen, size_t max_values);
 void json_free(struct jval *v);
 const struct jval *json_get(const struct jval *obj, const char *key);
 

@@ -122,6 +122,7 @@ struct parser {
 	size_t errlen;
 	int depth;
 	size_t values;
+	size_t max_values;
 };
 
 static int perr(struct parser *p, const char *what)
@@ -417,7 +418,7 @@ static int parse_value(struct parser *p, struct jval *v)
 	skip_ws(p);
 	if (p->pos >= p->len)
 		return perr(p, "unexpected end of input");
-	if (++p->values > JSON_MAX_VALUES)
+	if (++p->values > p->max_values)
 		return perr(p, "too many values");
 	switch (p->s[p->pos]) {
 	case '{':
@@ -446,7 +447,13 @@ static int parse_value(struct parser *p, struct jval *v)
 int json_parse(const char *s, size_t len, struct jval *out,
 	       char *err, size_t errlen)
 {
-	struct parser p = { s, len, 0, err, errlen, 0, 0 };
+	return json_parse_max(s, len, out, err, errlen, JSON_MAX_VALUES);
+}
+
+int json_parse_max(const char *s, size_t len, struct jval *out,
+		   char *err, size_t errlen, size_t max_values)
+{
+	struct parser p = { s, len, 0, err, errlen, 0, 0, max_values };
 
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
