@@ -299,8 +299,8 @@ static bool same_target(struct symbol *ta, int64_t aa, struct symbol *tb, int64_
 		if (!same)
 			return false;
 		if (is_string_section(ta->sec)) {
-			sa = string_at(ta->sec, aa + bias);
-			sb = string_at(tb->sec, ab + bias);
+			sa = string_at(ta->sec, add_wrap(aa, bias));
+			sb = string_at(tb->sec, add_wrap(ab, bias));
 			return sa && sb && !strcmp(sa, sb);
 		}
 		if (aa != ab || ta->sec->sh.sh_size != tb->sec->sh.sh_size)

@@ -347,9 +347,9 @@ struct symbol *covering_symbol(struct section *sec, int64_t off)
 		return sec->syms[0];
 	for (i = 0; i < sec->nsyms; i++) {
 		struct symbol *y = sec->syms[i];
-		int64_t start = (int64_t)y->sym.st_value;
 
-		if (off >= start && off < start + (int64_t)(y->sym.st_size ? y->sym.st_size : 1))
+		if (off >= 0 && (uint64_t)off >= y->sym.st_value &&
+		    (uint64_t)off - y->sym.st_value < (y->sym.st_size ? y->sym.st_size : 1))
 			return y;
 	}
 	return NULL;
@@ -397,13 +397,13 @@ struct symbol *resolve_target(const struct rela *r, int64_t *addend)
 	if (!y->sec || y->type == STT_FUNC || y->type == STT_OBJECT ||
 	    (y->type != STT_SECTION && y->bind != STB_LOCAL))
 		return y;
-	off = r->addend + (y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
+	off = add_wrap(r->addend, y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
 	if (is_pcrel(r->type) && r->sec && is_text_section(r->sec)) {
 		bias = insn_bias;
 		nbias = sizeof(insn_bias) / sizeof(insn_bias[0]);
 	}
 	for (i = 0; i < nbias && !c; i++)
-		c = covering_symbol(y->sec, off + bias[i]);
+		c = covering_symbol(y->sec, add_wrap(off, bias[i]));
 	if (!c) {
 		*addend = off;
 		return section_symbol(y->sec);

@@ -149,6 +149,15 @@ struct special {
 	const char *refuse_new;		/* new entries cannot be carried: why, for the user */
 };
 
+/*
+ * @a + @b wrapping around like the hardware: addends come from the input and may be anything
+ * (signed overflow would be undefined).
+ */
+static inline int64_t add_wrap(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 /* Is [off, off + len) inside [0, size)? (without wrapping around) */
 static inline bool in_range(uint64_t off, uint64_t len, uint64_t size)
 {

@@ -120,8 +120,8 @@ static size_t wildcards_of(struct object *pre, struct symbol *f, struct wildcard
 
 			if (!entry_site(s, entries[i], &sym, &off))
 				continue;
-			off += (sym->type == STT_SECTION ? 0 : (int64_t)sym->sym.st_value) -
-			       (int64_t)start;
+			off = add_wrap(off, (sym->type == STT_SECTION ? 0 :
+					     (int64_t)sym->sym.st_value) - (int64_t)start);
 			/* another relocation at the entry's offset may point elsewhere */
 			if (off < 0 || (uint64_t)off >= size)
 				continue;

@@ -236,7 +236,8 @@ size_t entries_in_function(struct section *s, struct symbol *f, uint64_t **out)
 		if (r->offset % es || !in_range(r->offset, es, s->sh.sh_size) || !s->data ||
 		    r->sym->sec != f->sec)
 			continue;
-		site = r->addend + (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->sym.st_value);
+		site = add_wrap(r->addend,
+				r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->sym.st_value);
 		if (site < (int64_t)f->sym.st_value ||
 		    site >= (int64_t)(f->sym.st_value + f->sym.st_size))
 			continue;
