@@ -371,9 +371,14 @@ out:
 /* Set while comparing when two entries differ only in their line numbers. */
 static bool lines_differ;
 
+/* How many descriptors are being compared inside each other (see below). */
+static int referenced_depth;
+
 /*
  * Descriptors referenced by code (dynamic debug) are compared by content, not by name: their
  * names carry a counter. A different line number alone is noted, not a difference.
+ * A descriptor's relocations point to strings; one pointing to a descriptor (itself, in a
+ * malformed object) would recurse without end, so nested comparisons count as different.
  */
 static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbol *tb,
 				     int64_t ab)
@@ -381,11 +386,15 @@ static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbo
 	const struct special *sp = special_of(ta->sec->name);
 	uint64_t es = ta->sym.st_size, lf = sp->line_field, le = lf + (sp->line_bits > 16 ? 4 : 2);
 	uint64_t a0 = ta->sym.st_value, b0 = tb->sym.st_value;
+	bool eq;
 
-	if (aa != ab || es != tb->sym.st_size || le > es)
+	if (aa != ab || es != tb->sym.st_size || le > es || referenced_depth > 0)
 		return false;
-	if (!range_equal(ta->sec, a0, tb->sec, b0, lf) ||
-	    !range_equal(ta->sec, a0 + le, tb->sec, b0 + le, es - le))
+	referenced_depth++;
+	eq = range_equal(ta->sec, a0, tb->sec, b0, lf) &&
+	     range_equal(ta->sec, a0 + le, tb->sec, b0 + le, es - le);
+	referenced_depth--;
+	if (!eq)
 		return false;
 	/* the lineno bit-field shares its word with class and flags */
 	if (ta->sec->data && tb->sec->data) {
