@@ -121,10 +121,13 @@ static int cmp_rela_ptr(const void *a, const void *b)
  * The smallest entry size E dividing the section such that every entry has relocations of the
  * same types at the same offsets as the first: the layout the assembler macros of the kernel
  * build emit once per entry.
+ *
+ * Every entry has at least one relocation, so there are K = size / E <= n entries: trying each
+ * such K from n down (E growing) costs O(n) tries, however large the section claims to be.
  */
 static size_t relocation_period(struct section *s, size_t min)
 {
-	size_t size = s->sh.sh_size, n = s->nrelas, e, i;
+	size_t size = s->sh.sh_size, n = s->nrelas, e, i, k;
 	struct rela **v;
 
 	if (!n)
@@ -133,12 +136,13 @@ static size_t relocation_period(struct section *s, size_t min)
 	for (i = 0; i < n; i++)
 		v[i] = &s->relas[i];
 	qsort(v, n, sizeof(*v), cmp_rela_ptr);
-	for (e = min; e <= size; e++) {
+	for (k = n; k >= 1; k--) {
 		size_t per = 0;
 		bool ok = true;
 
-		if (size % e)
+		if (size % k || size / k < min)
 			continue;
+		e = size / k;
 		while (per < n && v[per]->offset < e)
 			per++;
 		if (!per || n % per || n / per != size / e)
