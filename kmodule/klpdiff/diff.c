@@ -351,11 +351,11 @@ static bool same_target(struct symbol *ta, int64_t aa, int64_t ba, struct symbol
 		if (!same)
 			return false;
 		if (is_string_section(ta->sec)) {
-			sa = string_at(ta->sec, aa + ba);
-			sb = string_at(tb->sec, ab + bb);
+			sa = string_at(ta->sec, add_wrap(aa, ba));
+			sb = string_at(tb->sec, add_wrap(ab, bb));
 			return sa && sb && strings_equal_but_lines(sa, sb);
 		}
-		if (aa + ba != ab + bb || ta->sec->sh.sh_size != tb->sec->sh.sh_size)
+		if (add_wrap(aa, ba) != add_wrap(ab, bb) || ta->sec->sh.sh_size != tb->sec->sh.sh_size)
 			return false;
 		if (!ta->sec->data || !tb->sec->data)
 			return ta->sec->data == tb->sec->data;
@@ -364,7 +364,7 @@ static bool same_target(struct symbol *ta, int64_t aa, int64_t ba, struct symbol
 	if (ta->sec && tb->sec && !strcmp(ta->sec->name, tb->sec->name) &&
 	    special_of(ta->sec->name) && special_of(ta->sec->name)->referenced)
 		return referenced_entries_equal(ta, aa, tb, ab);
-	if (aa + ba != ab + bb)
+	if (add_wrap(aa, ba) != add_wrap(ab, bb))
 		return false;
 	if (!ta->sec || !tb->sec)
 		return !ta->sec && !tb->sec && !strcmp(ta->name, tb->name);
@@ -398,7 +398,7 @@ static bool range_equal(struct section *sa, uint64_t a0, struct section *sb, uin
 	size_t na, nb, i;
 	bool eq = true;
 
-	if (a0 + size > sa->sh.sh_size || b0 + size > sb->sh.sh_size)
+	if (!in_range(a0, size, sa->sh.sh_size) || !in_range(b0, size, sb->sh.sh_size))
 		return false;
 	if ((sa->sh.sh_type == SHT_NOBITS) != (sb->sh.sh_type == SHT_NOBITS))
 		return false;
@@ -421,9 +421,14 @@ out:
 }
 
 
+/* How many descriptors are being compared inside each other (see below). */
+static int referenced_depth;
+
 /*
  * Descriptors referenced by code (dynamic debug) are compared by content, not by name: their
  * names carry a counter. A different line number alone is noted, not a difference.
+ * A descriptor's relocations point to strings; one pointing to a descriptor (itself, in a
+ * malformed object) would recurse without end, so nested comparisons count as different.
  */
 static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbol *tb,
 				     int64_t ab)
@@ -431,11 +436,15 @@ static bool referenced_entries_equal(struct symbol *ta, int64_t aa, struct symbo
 	const struct special *sp = special_of(ta->sec->name);
 	uint64_t es = ta->sym.st_size, lf = sp->line_field, le = lf + (sp->line_bits > 16 ? 4 : 2);
 	uint64_t a0 = ta->sym.st_value, b0 = tb->sym.st_value;
+	bool eq;
 
-	if (aa != ab || es != tb->sym.st_size || le > es)
+	if (aa != ab || es != tb->sym.st_size || le > es || referenced_depth > 0)
 		return false;
-	if (!range_equal(ta->sec, a0, tb->sec, b0, lf) ||
-	    !range_equal(ta->sec, a0 + le, tb->sec, b0 + le, es - le))
+	referenced_depth++;
+	eq = range_equal(ta->sec, a0, tb->sec, b0, lf) &&
+	     range_equal(ta->sec, a0 + le, tb->sec, b0 + le, es - le);
+	referenced_depth--;
+	if (!eq)
 		return false;
 	/* the lineno bit-field shares its word with class and flags */
 	if (ta->sec->data && tb->sec->data) {

@@ -53,15 +53,40 @@ static int cmp_sym_value(const void *a, const void *b)
 	return x->index < y->index ? -1 : 1;
 }
 
-static void read_relas(struct object *obj, struct section *rs)
+/* Bytes a relocation of @type writes (0: none or a type klpdiff does not know). */
+static unsigned int rela_width(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_32:
+	case R_X86_64_32S:
+	case R_X86_64_GOTPCREL:
+	case R_X86_64_GOTPCRELX:
+	case R_X86_64_REX_GOTPCRELX:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+static int read_relas(struct object *obj, struct section *rs)
 {
 	Elf_Scn *scn = elf_getscn(obj->elf, rs->index);
 	Elf_Data *d = elf_getdata(scn, NULL);
-	size_t i, n = rs->sh.sh_entsize ? rs->sh.sh_size / rs->sh.sh_entsize : 0;
 	struct section *base;
+	size_t i, n;
 
-	if (rs->sh.sh_info >= obj->nsecs)
-		errx(2, "%s: bad sh_info in %s", obj->path, rs->name);
+	if (rs->sh.sh_entsize != sizeof(Elf64_Rela) || rs->sh.sh_info == 0 ||
+	    rs->sh.sh_info >= obj->nsecs || obj->secs[rs->sh.sh_info].relsec ||
+	    obj->secs[rs->sh.sh_info].sh.sh_type == SHT_RELA) {
+		warnx("%s: malformed relocation section %s", obj->path, rs->name);
+		return -1;
+	}
+	n = rs->sh.sh_size / rs->sh.sh_entsize;
 	base = &obj->secs[rs->sh.sh_info];
 	rs->base = base;
 	base->relsec = rs;
@@ -71,17 +96,28 @@ static void read_relas(struct object *obj, struct section *rs)
 		GElf_Rela r;
 		size_t si;
 
-		if (!gelf_getrela(d, (int)i, &r))
-			errx(2, "%s: cannot read relocation %zu of %s", obj->path, i, rs->name);
+		if (!d || !gelf_getrela(d, (int)i, &r)) {
+			warnx("%s: cannot read relocation %zu of %s", obj->path, i, rs->name);
+			return -1;
+		}
 		si = GELF_R_SYM(r.r_info);
-		if (si >= obj->nsyms)
-			errx(2, "%s: bad symbol index in %s", obj->path, rs->name);
+		if (si >= obj->nsyms) {
+			warnx("%s: bad symbol index in %s", obj->path, rs->name);
+			return -1;
+		}
+		if (r.r_offset > base->sh.sh_size ||
+		    rela_width(GELF_R_TYPE(r.r_info)) > base->sh.sh_size - r.r_offset) {
+			warnx("%s: relocation %zu of %s is outside %s", obj->path, i, rs->name,
+			      base->name);
+			return -1;
+		}
 		base->relas[i].sec = base;
 		base->relas[i].offset = r.r_offset;
 		base->relas[i].type = GELF_R_TYPE(r.r_info);
 		base->relas[i].addend = r.r_addend;
 		base->relas[i].sym = &obj->syms[si];
 	}
+	return 0;
 }
 
 static int cmp_rela_ptr_off(const void *a, const void *b)
@@ -146,6 +182,7 @@ struct object *object_open(const char *path)
 	obj->fd = open(path, O_RDONLY);
 	if (obj->fd < 0) {
 		warn("%s", path);
+		free(obj);
 		return NULL;
 	}
 	obj->elf = elf_begin(obj->fd, ELF_C_READ, NULL);
@@ -153,11 +190,11 @@ struct object *object_open(const char *path)
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_REL ||
 	    eh.e_machine != EM_X86_64) {
 		warnx("%s: not a relocatable x86-64 ELF object", path);
-		return NULL;
+		goto fail;
 	}
 	if (elf_getshdrnum(obj->elf, &obj->nsecs) || elf_getshdrstrndx(obj->elf, &obj->shstrndx)) {
 		warnx("%s: %s", path, elf_errmsg(-1));
-		return NULL;
+		goto fail;
 	}
 	obj->secs = xcalloc(obj->nsecs, sizeof(struct section));
 	while ((scn = elf_nextscn(obj->elf, scn))) {
@@ -174,7 +211,7 @@ struct object *object_open(const char *path)
 			d = elf_getdata(scn, NULL);
 			if (!d || d->d_size != s->sh.sh_size) {
 				warnx("%s: cannot read section %s", path, s->name);
-				return NULL;
+				goto fail;
 			}
 			s->data = d->d_buf;
 		}
@@ -185,20 +222,27 @@ struct object *object_open(const char *path)
 	obj->secs[0].obj = obj;
 	if (!symtab) {
 		warnx("%s: no symbol table", path);
-		return NULL;
+		goto fail;
 	}
 
 	{
 		struct section *st = &obj->secs[symtab];
 		Elf_Data *d = elf_getdata(elf_getscn(obj->elf, symtab), NULL);
 
+		if (st->sh.sh_entsize != sizeof(Elf64_Sym) || st->sh.sh_link >= obj->nsecs) {
+			warnx("%s: malformed symbol table", path);
+			goto fail;
+		}
 		obj->nsyms = st->sh.sh_size / st->sh.sh_entsize;
 		obj->syms = xcalloc(obj->nsyms, sizeof(struct symbol));
 		for (i = 0; i < obj->nsyms; i++) {
 			struct symbol *y = &obj->syms[i];
 
 			y->index = i;
-			gelf_getsym(d, (int)i, &y->sym);
+			if (!d || !gelf_getsym(d, (int)i, &y->sym)) {
+				warnx("%s: cannot read symbol %zu", path, i);
+				goto fail;
+			}
 			y->name = elf_strptr(obj->elf, st->sh.sh_link, y->sym.st_name);
 			if (!y->name)
 				y->name = "";
@@ -207,16 +251,27 @@ struct object *object_open(const char *path)
 			if (y->sym.st_shndx != SHN_UNDEF && y->sym.st_shndx < SHN_LORESERVE &&
 			    y->sym.st_shndx < obj->nsecs)
 				y->sec = &obj->secs[y->sym.st_shndx];
-			if (y->type == STT_SECTION && y->sec) {
+			if (y->type == STT_SECTION) {
+				if (!y->sec) {
+					warnx("%s: section symbol %zu has no section", path, i);
+					goto fail;
+				}
 				y->name = y->sec->name;
 				y->sec->secsym = y;
+			}
+			if (y->sec && y->type != STT_SECTION &&
+			    (y->sym.st_value > y->sec->sh.sh_size ||
+			     y->sym.st_size > y->sec->sh.sh_size - y->sym.st_value)) {
+				warnx("%s: symbol %s overruns its section %s", path, y->name,
+				      y->sec->name);
+				goto fail;
 			}
 		}
 	}
 
 	for (i = 1; i < obj->nsecs; i++)
-		if (obj->secs[i].sh.sh_type == SHT_RELA)
-			read_relas(obj, &obj->secs[i]);
+		if (obj->secs[i].sh.sh_type == SHT_RELA && read_relas(obj, &obj->secs[i]))
+			goto fail;
 
 	/* Function and object symbols of each section, by address. */
 	for (i = 1; i < obj->nsyms; i++) {
@@ -240,6 +295,35 @@ struct object *object_open(const char *path)
 	for (i = 1; i < obj->nsecs; i++)
 		decode_relocated_instructions(&obj->secs[i]);
 	return obj;
+fail:
+	object_close(obj);
+	return NULL;
+}
+
+/* Frees what object_open() and the correlation made (long-running callers: the fuzzer). */
+void object_close(struct object *obj)
+{
+	size_t i;
+
+	if (!obj)
+		return;
+	for (i = 0; obj->secs && i < obj->nsecs; i++) {
+		struct symbol *y = obj->secs[i].secsym;
+
+		if (y && (y < obj->syms || y >= obj->syms + obj->nsyms))
+			free(y);	/* made by section_symbol() */
+		free(obj->secs[i].relas);
+		free(obj->secs[i].syms);
+	}
+	for (i = 0; obj->syms && i < obj->nsyms; i++)
+		free(obj->syms[i].key);
+	free(obj->secs);
+	free(obj->syms);
+	if (obj->elf)
+		elf_end(obj->elf);
+	if (obj->fd >= 0)
+		close(obj->fd);
+	free(obj);
 }
 
 struct section *find_section(struct object *obj, const char *name)
@@ -317,9 +401,9 @@ struct symbol *covering_symbol(struct section *sec, int64_t off)
 		return sec->syms[0];
 	for (i = 0; i < sec->nsyms; i++) {
 		struct symbol *y = sec->syms[i];
-		int64_t start = (int64_t)y->sym.st_value;
 
-		if (off >= start && off < start + (int64_t)(y->sym.st_size ? y->sym.st_size : 1))
+		if (off >= 0 && (uint64_t)off >= y->sym.st_value &&
+		    (uint64_t)off - y->sym.st_value < (y->sym.st_size ? y->sym.st_size : 1))
 			return y;
 	}
 	return NULL;
@@ -368,7 +452,7 @@ struct symbol *resolve_target(const struct rela *r, int64_t *addend)
 	if (!y->sec || y->type == STT_FUNC || y->type == STT_OBJECT ||
 	    (y->type != STT_SECTION && y->bind != STB_LOCAL))
 		return y;
-	off = r->addend + (y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
+	off = add_wrap(r->addend, y->type == STT_SECTION ? 0 : (int64_t)y->sym.st_value);
 	if (is_pcrel(r->type) && r->insn_tail >= 0) {
 		bias = &decoded_bias;
 		decoded_bias = r->insn_tail;
@@ -377,7 +461,7 @@ struct symbol *resolve_target(const struct rela *r, int64_t *addend)
 		nbias = sizeof(insn_bias) / sizeof(insn_bias[0]);
 	}
 	for (i = 0; i < nbias && !c; i++)
-		c = covering_symbol(y->sec, off + bias[i]);
+		c = covering_symbol(y->sec, add_wrap(off, bias[i]));
 	if (!c) {
 		*addend = off;
 		return section_symbol(y->sec);

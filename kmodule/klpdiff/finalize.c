@@ -81,6 +81,10 @@ int finalize_module(const char *path)
 	symscn = elf_getscn(elf, symidx);
 	gelf_getshdr(symscn, &symsh);
 	symd = elf_getdata(symscn, NULL);
+	if (!symd || symsh.sh_entsize != sizeof(Elf64_Sym)) {
+		warnx("%s: malformed symbol table", path);
+		goto fail;
+	}
 
 	/* livepatch symbols */
 	for (i = 1; i < symsh.sh_size / symsh.sh_entsize; i++) {

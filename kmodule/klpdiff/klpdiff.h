@@ -154,6 +154,21 @@ struct special {
 	const char *refuse_new;		/* new entries cannot be carried: why, for the user */
 };
 
+/*
+ * @a + @b wrapping around like the hardware: addends come from the input and may be anything
+ * (signed overflow would be undefined).
+ */
+static inline int64_t add_wrap(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+/* Is [off, off + len) inside [0, size)? (without wrapping around) */
+static inline bool in_range(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
 /* special.c */
 size_t special_count(void);
 const struct special *special_at(size_t i);
@@ -167,6 +182,7 @@ unsigned long entry_line(const struct special *sp, struct section *s, uint64_t o
 
 /* elfobj.c */
 struct object *object_open(const char *path);
+void object_close(struct object *obj);
 bool is_pcrel(uint32_t type);
 bool takes_address(const struct rela *r);
 const char *rela_type_name(uint32_t type);

@@ -38,7 +38,7 @@ static struct symbol *record_function(const struct rela *r)
 static const char *record_string(const struct rela *r)
 {
 	struct section *s = r->sym->sec;
-	int64_t off = r->addend + (int64_t)r->sym->sym.st_value;
+	int64_t off = add_wrap(r->addend, (int64_t)r->sym->sym.st_value);
 
 	if (r->type != R_X86_64_64 || !s || !s->data || off < 0 ||
 	    (uint64_t)off >= s->sh.sh_size || !memchr(s->data + off, 0, s->sh.sh_size - off))

@@ -90,6 +90,8 @@ static unsigned int site_length(const struct special *sp, struct section *s, uin
 	case SITE_LEN_JUMP_LABEL:
 		return branch_length(site, avail, true);
 	case SITE_LEN_FIELD:
+		if (!s->data || !in_range(off, sp->len_field + 1ULL, s->sh.sh_size))
+			return 0;
 		return s->data[off + sp->len_field];
 	default:
 		return sp->site_len;
@@ -118,8 +120,11 @@ static size_t wildcards_of(struct object *pre, struct symbol *f, struct wildcard
 
 			if (!entry_site(s, entries[i], &sym, &off))
 				continue;
-			off += (sym->type == STT_SECTION ? 0 : (int64_t)sym->sym.st_value) -
-			       (int64_t)start;
+			off = add_wrap(off, (sym->type == STT_SECTION ? 0 :
+					     (int64_t)sym->sym.st_value) - (int64_t)start);
+			/* another relocation at the entry's offset may point elsewhere */
+			if (off < 0 || (uint64_t)off >= size)
+				continue;
 			len = site_length(sp, s, entries[i], f->sec->data + start + off, size - off);
 			if (!len)
 				continue;

@@ -121,10 +121,13 @@ static int cmp_rela_ptr(const void *a, const void *b)
  * The smallest entry size E dividing the section such that every entry has relocations of the
  * same types at the same offsets as the first: the layout the assembler macros of the kernel
  * build emit once per entry.
+ *
+ * Every entry has at least one relocation, so there are K = size / E <= n entries: trying each
+ * such K from n down (E growing) costs O(n) tries, however large the section claims to be.
  */
 static size_t relocation_period(struct section *s, size_t min)
 {
-	size_t size = s->sh.sh_size, n = s->nrelas, e, i;
+	size_t size = s->sh.sh_size, n = s->nrelas, e, i, k;
 	struct rela **v;
 
 	if (!n)
@@ -133,12 +136,13 @@ static size_t relocation_period(struct section *s, size_t min)
 	for (i = 0; i < n; i++)
 		v[i] = &s->relas[i];
 	qsort(v, n, sizeof(*v), cmp_rela_ptr);
-	for (e = min; e <= size; e++) {
+	for (k = n; k >= 1; k--) {
 		size_t per = 0;
 		bool ok = true;
 
-		if (size % e)
+		if (size % k || size / k < min)
 			continue;
+		e = size / k;
 		while (per < n && v[per]->offset < e)
 			per++;
 		if (!per || n % per || n / per != size / e)
@@ -233,10 +237,11 @@ size_t entries_in_function(struct section *s, struct symbol *f, uint64_t **out)
 		const struct rela *r = &s->relas[i];
 		int64_t site;
 
-		if (r->offset % es || r->offset + es > s->sh.sh_size || !s->data ||
+		if (r->offset % es || !in_range(r->offset, es, s->sh.sh_size) || !s->data ||
 		    r->sym->sec != f->sec)
 			continue;
-		site = r->addend + (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->sym.st_value);
+		site = add_wrap(r->addend,
+				r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->sym.st_value);
 		if (site < (int64_t)f->sym.st_value ||
 		    site >= (int64_t)(f->sym.st_value + f->sym.st_size))
 			continue;
@@ -252,7 +257,8 @@ unsigned long entry_line(const struct special *sp, struct section *s, uint64_t o
 	size_t bytes = sp->line_bits > 16 ? 4 : 2;
 	uint32_t v = 0;
 
-	if (!sp->line_bits || !s->data || off + sp->line_field + bytes > s->sh.sh_size)
+	if (!sp->line_bits || !s->data || !in_range(off, sp->line_field, s->sh.sh_size) ||
+	    !in_range(off + sp->line_field, bytes, s->sh.sh_size))
 		return 0;
 	memcpy(&v, s->data + off + sp->line_field, bytes);
 	return v & ((1UL << sp->line_bits) - 1);

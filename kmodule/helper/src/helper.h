@@ -34,7 +34,13 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int read_file(const char *path, struct buf *b, size_t max);
 
-/* JSON values (parser) */
+/*
+ * JSON values (parser). A request holds at most JSON_MAX_VALUES values: with
+ * strings decoded into buffers no longer than their source, parsing n bytes
+ * takes at most n + JSON_MAX_VALUES * (value, key and allocator overhead) of heap.
+ * json_parse_max() takes another bound (the client reading the helper's replies).
+ */
+#define JSON_MAX_VALUES		100000
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jval {
@@ -50,6 +56,8 @@ struct jval {
 
 int json_parse(const char *s, size_t len, struct jval *out,
 	       char *err, size_t errlen);
+int json_parse_max(const char *s, size_t len, struct jval *out,
+		   char *err, size_t errlen, size_t max_values);
 void json_free(struct jval *v);
 const struct jval *json_get(const struct jval *obj, const char *key);
 
@@ -92,6 +100,7 @@ struct ksym {
 	char type;
 	char *name;
 	char *module;		/* NULL for vmlinux */
+	size_t order;		/* line number in kallsyms */
 };
 
 struct ksym_set {
@@ -103,6 +112,7 @@ struct ksym_set {
 int kallsyms_parse_line(char *line, struct ksym *out);
 int kallsyms_collect(const char *path, const char *const *names,
 		     size_t nnames, struct ksym_set *out);
+size_t ksym_find(const struct ksym_set *s, const char *name, size_t *first);
 void ksym_set_free(struct ksym_set *s);
 
 enum ksym_result { KSYM_OK, KSYM_NONE, KSYM_AMBIGUOUS, KSYM_BAD_SYMPOS };

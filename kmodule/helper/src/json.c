@@ -48,6 +48,7 @@ static void buf_reserve(struct buf *b, size_t extra)
 		want = b->cap * 2;
 	b->p = xrealloc(b->p, want);
 	b->cap = want;
+	b->p[b->len] = '\0';
 }
 
 void buf_add(struct buf *b, const void *data, size_t len)
@@ -120,6 +121,8 @@ struct parser {
 	char *err;
 	size_t errlen;
 	int depth;
+	size_t values;
+	size_t max_values;
 };
 
 static int perr(struct parser *p, const char *what)
@@ -192,10 +195,14 @@ static void put_utf8(struct buf *b, unsigned int cp)
 static int parse_string(struct parser *p, char **out, size_t *outlen)
 {
 	struct buf b;
-	size_t start;
+	size_t start, end;
 
+	/* decoded text is never longer than its source: allocate that once */
+	for (end = p->pos + 1; end < p->len && p->s[end] != '"'; end++)
+		if (p->s[end] == '\\')
+			end++;
 	buf_init(&b);
-	buf_reserve(&b, 0);
+	buf_reserve(&b, (end < p->len ? end : p->len) - p->pos);
 	p->pos++;		/* opening quote */
 	for (;;) {
 		start = p->pos;
@@ -397,6 +404,11 @@ static int parse_container(struct parser *p, struct jval *v, bool obj)
 		}
 		return perr(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
+	if (cap > v->n) {
+		v->items = xrealloc(v->items, v->n * sizeof(*v->items));
+		if (obj)
+			v->keys = xrealloc(v->keys, v->n * sizeof(*v->keys));
+	}
 	p->depth--;
 	return 0;
 }
@@ -406,6 +418,8 @@ static int parse_value(struct parser *p, struct jval *v)
 	skip_ws(p);
 	if (p->pos >= p->len)
 		return perr(p, "unexpected end of input");
+	if (++p->values > p->max_values)
+		return perr(p, "too many values");
 	switch (p->s[p->pos]) {
 	case '{':
 		return parse_container(p, v, true);
@@ -433,7 +447,13 @@ static int parse_value(struct parser *p, struct jval *v)
 int json_parse(const char *s, size_t len, struct jval *out,
 	       char *err, size_t errlen)
 {
-	struct parser p = { s, len, 0, err, errlen, 0 };
+	return json_parse_max(s, len, out, err, errlen, JSON_MAX_VALUES);
+}
+
+int json_parse_max(const char *s, size_t len, struct jval *out,
+		   char *err, size_t errlen, size_t max_values)
+{
+	struct parser p = { s, len, 0, err, errlen, 0, 0, max_values };
 
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';

@@ -47,31 +47,48 @@ int kallsyms_parse_line(char *line, struct ksym *out)
 	return 0;
 }
 
-static bool wanted(const char *name, const char *const *names, size_t n)
+static int cmp_name(const void *a, const void *b)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Collects every symbol whose name is in names, in file order. */
+/* by name, then in kallsyms order */
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Collects every symbol whose name is in names. The set is sorted by name,
+ * symbols of one name in kallsyms order, for ksym_find().
+ */
 int kallsyms_collect(const char *path, const char *const *names,
 		     size_t nnames, struct ksym_set *out)
 {
 	FILE *f = fopen(path, "re");
+	const char **sorted;
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, order = 0;
 	struct ksym k;
 
 	if (!f)
 		return -1;
+	sorted = malloc((nnames ? nnames : 1) * sizeof(*sorted));
+	if (!sorted)
+		abort();
+	if (nnames)
+		memcpy(sorted, names, nnames * sizeof(*sorted));
+	qsort(sorted, nnames, sizeof(*sorted), cmp_name);
 	while (getline(&line, &cap, f) > 0) {
 		if (kallsyms_parse_line(line, &k))
 			continue;
-		if (!wanted(k.name, names, nnames))
+		k.order = order++;
+		if (!bsearch(&k.name, sorted, nnames, sizeof(*sorted), cmp_name))
 			continue;
 		if (out->n == out->cap) {
 			out->cap = out->cap ? out->cap * 2 : 16;
@@ -79,13 +96,37 @@ int kallsyms_collect(const char *path, const char *const *names,
 			if (!out->v)
 				abort();
 		}
-		k.name = strdup(k.name);
 		k.module = k.module ? strdup(k.module) : NULL;
+		k.name = strdup(k.name);
+		if (!k.name)
+			abort();
 		out->v[out->n++] = k;
 	}
 	free(line);
+	free(sorted);
 	fclose(f);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_ksym);
 	return 0;
+}
+
+/* The symbols named @name: returns how many, the first at s->v[*first]. */
+size_t ksym_find(const struct ksym_set *s, const char *name, size_t *first)
+{
+	size_t lo = 0, hi = s->n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < s->n && !strcmp(s->v[end].name, name); end++)
+		;
+	*first = lo;
+	return end - lo;
 }
 
 void ksym_set_free(struct ksym_set *s)
@@ -116,11 +157,11 @@ enum ksym_result ksym_resolve(const struct ksym_set *s, const char *name,
 			      const struct ksym **found, size_t *count)
 {
 	const struct ksym *pick = NULL;
-	size_t i, n = 0;
+	size_t i, first, last, n = 0;
 
-	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->v[i].name, name) ||
-		    !same_object(s->v[i].module, module))
+	last = ksym_find(s, name, &first) + first;
+	for (i = first; i < last; i++) {
+		if (!same_object(s->v[i].module, module))
 			continue;
 		n++;
 		if ((sympos == 0 && n == 1) || (long)n == sympos)

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,7 +330,8 @@ static int call(int fd, struct reader *r, const char *req, size_t len,
 			}
 			continue;
 		}
-		if (json_parse(l, n, &rep, perr, sizeof(perr))) {
+		/* a reply (a capture of many functions) may hold more values than a request */
+		if (json_parse_max(l, n, &rep, perr, sizeof(perr), SIZE_MAX)) {
 			reader_consume(r);
 			continue;	/* noise on the line */
 		}

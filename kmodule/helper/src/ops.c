@@ -155,7 +155,9 @@ static int get_long(const struct jval *obj, const char *key, long def,
 		*out = def;
 		return 0;
 	}
-	if (v->type != J_NUM || v->num != (double)(long)v->num)
+	/* (long) of a double outside long's range is undefined: check first */
+	if (v->type != J_NUM || !(v->num >= -0x1p63 && v->num < 0x1p63) ||
+	    v->num != (double)(long)v->num)
 		return -1;
 	*out = (long)v->num;
 	return 0;
@@ -282,7 +284,7 @@ int op_capture(const struct ctx *c, const struct jval *req, struct jw *w,
 	struct ksym_set set = { 0 };
 	struct kcore k = { .fd = -1 };
 	char path[PATH_MAX];
-	size_t nnames = 0, i, j;
+	size_t nnames = 0, i, j, first;
 	bool bad;
 
 	fns = get_array(req, "functions", e, &bad);
@@ -420,16 +422,17 @@ int op_capture(const struct ctx *c, const struct jval *req, struct jw *w,
 		jw_str(w, name);
 		jw_key(w, "candidates");
 		jw_arr(w);
-		for (j = 0; j < set.n; j++) {
-			if (strcmp(set.v[j].name, name))
-				continue;
+		for (j = ksym_find(&set, name, &first) + first; first < j;
+		     first++) {
+			const struct ksym *ks = &set.v[first];
+
 			jw_obj(w);
 			jw_key(w, "address");
-			jw_hex64(w, set.v[j].addr);
+			jw_hex64(w, ks->addr);
 			jw_key(w, "type");
-			jw_strn(w, &set.v[j].type, 1);
+			jw_strn(w, &ks->type, 1);
 			jw_key(w, "module");
-			jw_str(w, set.v[j].module);
+			jw_str(w, ks->module);
 			jw_obj_end(w);
 		}
 		jw_arr_end(w);

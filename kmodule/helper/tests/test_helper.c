@@ -412,6 +412,34 @@ static void test_kallsyms_resolve_sympos(void **state)
 	ksym_set_free(&set);
 }
 
+/* Names are looked up in a sorted index: any order, repeats, names absent from kallsyms. */
+static void test_kallsyms_collect_many_names(void **state)
+{
+	static const char *const names[] = {
+		"saved_command_line", "absent", "dup_local", "_stext", "dup_local",
+		"klp_enable_patch", "zzz",
+	};
+	struct ksym_set set = { 0 };
+	char path[PATH_MAX * 2];
+	size_t first, n;
+
+	snprintf(path, sizeof(path), "%s/kallsyms", proc_dir);
+	assert_int_equal(kallsyms_collect(path, names, ARRAY_SIZE(names), &set), 0);
+	assert_int_equal(set.n, 7);
+	n = ksym_find(&set, "dup_local", &first);
+	assert_int_equal(n, 4);
+	/* one name's symbols stay in kallsyms order */
+	assert_true(set.v[first].addr == 0xffffffff81001000ull);
+	assert_true(set.v[first + 1].addr == 0xffffffff81003000ull);
+	assert_string_equal(set.v[first + 2].module, "khp_stall");
+	assert_string_equal(set.v[first + 3].module, "other");
+	assert_int_equal(ksym_find(&set, "_stext", &first), 1);
+	assert_int_equal(ksym_find(&set, "absent", &first), 0);
+	assert_int_equal(ksym_find(&set, "zzz", &first), 0);
+	assert_int_equal(ksym_find(&set, "", &first), 0);
+	ksym_set_free(&set);
+}
+
 /* kcore */
 
 #define SEG1_VADDR 0xffffffff81000000ull
@@ -521,6 +549,62 @@ static void test_kcore_rejects_non_elf(void **state)
 	assert_int_equal(kcore_segments(fd, &segs, &n, err, sizeof(err)), -1);
 	assert_true(strlen(err) > 0);
 	close(fd);
+}
+
+/* Numbers beyond a long are refused before any conversion (which would be undefined). */
+static void test_capture_rejects_huge_numbers(void **state)
+{
+	struct ctx c = test_ctx();
+
+	assert_error(&c, "{\"id\":1,\"op\":\"capture\",\"functions\":["
+		     "{\"symbol\":\"_stext\",\"length\":1e300}]}", "BAD_REQUEST");
+	assert_error(&c, "{\"id\":2,\"op\":\"capture\",\"functions\":["
+		     "{\"symbol\":\"_stext\",\"length\":8,\"sympos\":-1e300}]}", "BAD_REQUEST");
+	assert_error(&c, "{\"id\":3,\"op\":\"capture\",\"functions\":["
+		     "{\"symbol\":\"_stext\",\"length\":9223372036854775808}]}", "BAD_REQUEST");
+}
+
+/* An empty file reads as an empty string, not as an unterminated buffer. */
+static void test_read_file_empty(void **state)
+{
+	char path[PATH_MAX * 2];
+	struct buf b;
+
+	put_text(proc_dir, "empty", "");
+	snprintf(path, sizeof(path), "%s/empty", proc_dir);
+	buf_init(&b);
+	assert_int_equal(read_file(path, &b, 100), 0);
+	assert_int_equal(b.len, 0);
+	assert_non_null(b.p);
+	assert_int_equal(b.p[0], '\0');
+	buf_free(&b);
+}
+
+/* A document holds at most JSON_MAX_VALUES values (bounded memory per request). */
+static void test_json_value_limit(void **state)
+{
+	struct buf in;
+	struct jval v;
+	char err[128];
+	size_t i;
+
+	buf_init(&in);
+	buf_puts(&in, "[0");
+	for (i = 2; i < JSON_MAX_VALUES; i++)
+		buf_puts(&in, ",0");
+	buf_puts(&in, "]");
+	assert_int_equal(json_parse(in.p, in.len, &v, err, sizeof(err)), 0);
+	assert_int_equal(v.n, JSON_MAX_VALUES - 1);
+	json_free(&v);
+	in.len--;
+	buf_puts(&in, ",0]");
+	assert_int_equal(json_parse(in.p, in.len, &v, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too many values"));
+	/* the client reads replies without that bound */
+	assert_int_equal(json_parse_max(in.p, in.len, &v, err, sizeof(err), SIZE_MAX), 0);
+	assert_int_equal(v.n, JSON_MAX_VALUES);
+	json_free(&v);
+	buf_free(&in);
 }
 
 static void test_capture_reads_bytes(void **state)
@@ -915,6 +999,10 @@ int main(void)
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_kallsyms_parse_line),
 		cmocka_unit_test(test_kallsyms_resolve_sympos),
+		cmocka_unit_test(test_kallsyms_collect_many_names),
+		cmocka_unit_test(test_capture_rejects_huge_numbers),
+		cmocka_unit_test(test_read_file_empty),
+		cmocka_unit_test(test_json_value_limit),
 		cmocka_unit_test(test_kcore_segments_and_mapping),
 		cmocka_unit_test(test_kcore_rejects_non_elf),
 		cmocka_unit_test(test_capture_reads_bytes),

@@ -1032,6 +1032,42 @@ static void test_usage_errors(void)
 		 r.dir) == 2);
 }
 
+/*
+ * Objects with an invalid field (fuzz/corrupt) are refused with exit 2 and a message naming the
+ * problem, as PRE and as POST: no division by a zero entry size, no read past a section.
+ */
+static void test_malformed_objects_refused(void)
+{
+	static const struct {
+		const char *kind, *message;
+	} bad[] = {
+		{ "symtab-entsize-zero", "malformed symbol table" },
+		{ "rela-entsize-zero", "malformed relocation section" },
+		{ "rela-offset-outside", "is outside" },
+		{ "symbol-size-overrun", "symbol f_changed overruns its section" },
+		{ "symbol-value-wraps", "symbol f_changed overruns its section" },
+		{ "section-symbol-unbound", "has no section" },
+	};
+	struct run r;
+	size_t i;
+
+	run_case(&r, "changed", "vmlinux", NULL);
+	CHECK(r.rc == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args = strncmp(bad[i].kind, "symbol-", 7) ? "" : "f_changed";
+
+		CHECK(shell("%s/../fuzz/corrupt %s %s/bad.o %s %s", here, r.pre, r.dir, bad[i].kind,
+			    args) == 0);
+		CHECK(shell("%s --pre %s/bad.o --post %s --object vmlinux --symvers %s/Module.symvers "
+			    "--out %s/x.o --report %s/x.json 2>%s/bad.err", tool, r.dir, r.post, r.dir,
+			    r.dir, r.dir, r.dir) == 2);
+		CHECK(shell("grep -q '%s' %s/bad.err", bad[i].message, r.dir) == 0);
+		CHECK(shell("%s --pre %s --post %s/bad.o --object vmlinux --symvers %s/Module.symvers "
+			    "--out %s/x.o --report %s/x.json 2>/dev/null", tool, r.pre, r.dir, r.dir,
+			    r.dir, r.dir) == 2);
+	}
+}
+
 /* fs/proc/cmdline.o of the Debian kernel, before and after a one-line string change. */
 static bool kernel_objects(char *dir, size_t size)
 {
@@ -1222,6 +1258,7 @@ int main(int argc, char **argv)
 {
 	static const struct test tests[] = {
 		{ "changed function detected, unchanged left out", test_changed_function_only },
+		{ "malformed objects refused", test_malformed_objects_refused },
 		{ "preBytes and fentry wildcard", test_prebytes_and_fentry_wildcard },
 		{ "new and removed functions", test_new_and_removed },
 		{ "static local refers to the original", test_static_local_refers_to_original },
@@ -1257,17 +1294,17 @@ int main(int argc, char **argv)
 		{ "linked, finalized and loaded in a qemu guest", test_module_loads_in_guest },
 	};
 	const char *only = argc > 1 ? argv[1] : NULL;
-	char *dir;
+	const char *dir = KLPDIFF_TESTS_DIR;
 	size_t i;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		errx(1, "libelf");
-	dir = realpath(argc > 0 ? argv[0] : ".", NULL);
-	if (!dir)
-		err(1, "realpath");
-	*strrchr(dir, '/') = 0;
 	snprintf(here, sizeof(here), "%s", dir);
-	snprintf(tool, sizeof(tool), "%s/../klpdiff", dir);
+	/* KLPDIFF: another build of the tool (the sanitizer build) */
+	if (getenv("KLPDIFF"))
+		snprintf(tool, sizeof(tool), "%s", getenv("KLPDIFF"));
+	else
+		snprintf(tool, sizeof(tool), "%s/../klpdiff", dir);
 	snprintf(cases, sizeof(cases), "%s/cases", dir);
 	snprintf(tmp, sizeof(tmp), "/tmp/klpdiff-test.XXXXXX");
 	if (!mkdtemp(tmp))
