@@ -13,9 +13,10 @@ import java.util.TreeMap;
  * order.
  *
  * <p>Which duplicate is ours: the kernel links a file's code (and its data) contiguously, so ours
- * is the candidate nearest to the symbols of the same file whose names are unique in the object
- * ("anchors"), text candidates measured against text anchors and data candidates against data
- * anchors. A symbol that shares its object section with anchors (statics of an explicitly named
+ * is the candidate inside the run of the file's own symbols: the one with the fewest uniquely
+ * named symbols of other files between it and a symbol of the same file whose name is unique in
+ * the object (an "anchor"), then the one nearest an anchor by address; text candidates against
+ * text anchors and data candidates against data anchors. A symbol that shares its object section with anchors (statics of an explicitly named
  * section such as WARN_ON_ONCE's {@code .data.once}, which the kernel links from all files into one
  * region far from each file's other data) is placed exactly instead: ours is the candidate at the
  * anchor's address plus the two symbols' distance in the object. When no anchor exists, or two
@@ -77,8 +78,11 @@ public final class SymposResolver {
     public static Result resolve(List<KallsymsEntry> kallsyms, Set<String> localsOfFile, Set<String> definedByFile,
             Map<String, Placement> placements) {
         Map<String, List<KallsymsEntry>> byName = new HashMap<>();
-        for (KallsymsEntry e : kallsyms) {
+        Map<String, List<Integer>> indexByName = new HashMap<>();
+        for (int i = 0; i < kallsyms.size(); i++) {
+            KallsymsEntry e = kallsyms.get(i);
             byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+            indexByName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(i);
         }
         List<Long> textAnchors = new ArrayList<>();
         List<Long> dataAnchors = new ArrayList<>();
@@ -101,17 +105,20 @@ public final class SymposResolver {
                 continue;
             }
             int best = -1;
+            int bestForeign = Integer.MAX_VALUE;
             long bestDistance = Long.MAX_VALUE;
             boolean tie = false;
+            List<Integer> at = indexByName.get(name);
             for (int i = 0; i < candidates.size(); i++) {
                 KallsymsEntry c = candidates.get(i);
-                List<Long> anchors = c.text() ? textAnchors : dataAnchors;
-                long d = nearest(anchors, c.address());
-                if (d < bestDistance) {
+                int foreign = foreignBetween(kallsyms, at.get(i), byName, definedByFile);
+                long d = nearest(c.text() ? textAnchors : dataAnchors, c.address());
+                if (foreign < bestForeign || (foreign == bestForeign && d < bestDistance)) {
+                    bestForeign = foreign;
                     bestDistance = d;
                     best = i;
                     tie = false;
-                } else if (d == bestDistance) {
+                } else if (foreign == bestForeign && d == bestDistance) {
                     tie = true;
                 }
             }
@@ -152,6 +159,35 @@ public final class SymposResolver {
             }
         }
         return fitting.size() == 1 ? fitting.iterator().next() : -1;
+    }
+
+    /** Beyond this many other files' symbols a candidate is taken to be far from every anchor. */
+    private static final int FOREIGN_LIMIT = 64;
+
+    /**
+     * How many uniquely named symbols of other files (same kind: text or data) lie, in kallsyms
+     * order, between the symbol at {@code index} and the nearest anchor on its better side: 0 when
+     * it sits inside the file's own run of symbols.
+     */
+    private static int foreignBetween(List<KallsymsEntry> kallsyms, int index, Map<String, List<KallsymsEntry>> byName,
+            Set<String> definedByFile) {
+        boolean text = kallsyms.get(index).text();
+        int best = FOREIGN_LIMIT;
+        for (int step : new int[] {-1, 1}) {
+            int foreign = 0;
+            for (int i = index + step; i >= 0 && i < kallsyms.size() && foreign < best; i += step) {
+                KallsymsEntry e = kallsyms.get(i);
+                if (e.text() != text || byName.get(e.name()).size() != 1) {
+                    continue;
+                }
+                if (definedByFile.contains(e.name())) {
+                    best = foreign;
+                    break;
+                }
+                foreign++;
+            }
+        }
+        return best;
     }
 
     private static long nearest(List<Long> anchors, long address) {

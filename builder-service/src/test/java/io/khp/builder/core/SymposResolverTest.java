@@ -89,4 +89,26 @@ class SymposResolverTest {
                 "__already_done.7", new SymposResolver.Placement(".data.once", 40)));
         assertTrue(misfit.unresolved().containsKey("__already_done.7"));
     }
+
+    /**
+     * As net/core/dev.c's __msg.9 in Debian 6.1: two candidates are equally near the file's anchors by
+     * address, but only one lies in the file's own run; between the other and the file's last
+     * symbol comes the next file's symbol.
+     */
+    @Test
+    void theCandidateInsideTheFilesOwnRunWinsOverAnEquallyNearOne() {
+        var kallsyms = List.of(
+                new SymposResolver.KallsymsEntry(0x8f00, 'd', "__msg.8"),
+                new SymposResolver.KallsymsEntry(0x8f40, 'd', "__msg.9"),          // ours
+                new SymposResolver.KallsymsEntry(0x91c0, 'd', "null_features.28"), // ours, unique
+                new SymposResolver.KallsymsEntry(0x95a0, 'd', "bpf_xdp_link_lops"),// ours, unique
+                new SymposResolver.KallsymsEntry(0x9660, 'D', "dst_default_metrics"), // the next file's
+                new SymposResolver.KallsymsEntry(0x97e0, 'd', "__msg.8"),
+                new SymposResolver.KallsymsEntry(0x9820, 'd', "__msg.9"),          // the next file's
+                new SymposResolver.KallsymsEntry(0x9900, 'd', "dst_other"));       // the next file's
+        Set<String> ours = Set.of("__msg.8", "__msg.9", "null_features.28", "bpf_xdp_link_lops");
+        var r = SymposResolver.resolve(kallsyms, Set.of("__msg.9", "__msg.8", "null_features.28"), ours);
+        assertEquals(Map.of("__msg.9", 1, "__msg.8", 1), r.positions());
+        assertTrue(r.unresolved().isEmpty());
+    }
 }
