@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+
 import io.khp.bus.ClientSettings;
 import io.khp.ledger.api.LedgerApi;
 import io.khp.ledger.api.LogReader;
@@ -46,12 +48,16 @@ public final class LedgerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final LedgerApi api;
     private final HostInfo self;
+    private final LedgerMetrics metrics = new LedgerMetrics();
 
     public LedgerApp(ClientSettings settings, LedgerConfig config) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
         this.self = new HostInfo(config.httpHost(), server.getAddress().getPort());
         HostStateWatch watch = new HostStateWatch();
-        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), config.commitIntervalMs(), watch), properties(settings, config, self));
+        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), config.commitIntervalMs(), watch, metrics.observers()),
+                properties(settings, config, self));
+        metrics.watch(streams);
+        server.createContext("/metrics", new MetricsHandler(metrics.registry()));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("ledger stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -107,6 +113,10 @@ public final class LedgerApp implements AutoCloseable {
 
     public HostInfo self() {
         return self;
+    }
+
+    public LedgerMetrics metrics() {
+        return metrics;
     }
 
     public int httpPort() {
