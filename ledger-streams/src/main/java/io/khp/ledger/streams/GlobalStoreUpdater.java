@@ -7,10 +7,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Keeps a global store equal to the latest value per key of its topic (tombstones delete), and tells of each change. */
-final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
+public final class GlobalStoreUpdater<V> implements Processor<String, V, Void, Void> {
 
     /** Told of the store's content: all of it once restored, then each change (value null: deleted). */
-    interface Listener<V> {
+    public interface Listener<V> {
         void changed(String key, V value);
 
         default void restoring() {

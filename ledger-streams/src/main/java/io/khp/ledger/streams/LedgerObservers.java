@@ -30,7 +30,7 @@ public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter
                 Counter.builder().name("unread_rejections").labelNames("event_type").build());
     }
 
-    GlobalStoreUpdater.Listener<byte[]> fleetListener() {
+    public GlobalStoreUpdater.Listener<byte[]> fleetListener() {
         return new GlobalStoreUpdater.Listener<>() {
             @Override
             public void changed(String hostId, byte[] state) {
@@ -44,7 +44,7 @@ public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter
         };
     }
 
-    GlobalStoreUpdater.Listener<byte[]> catalogListener() {
+    public GlobalStoreUpdater.Listener<byte[]> catalogListener() {
         return new GlobalStoreUpdater.Listener<>() {
             @Override
             public void changed(String patchId, byte[] state) {
