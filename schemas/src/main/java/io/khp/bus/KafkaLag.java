@@ -1,5 +1,6 @@
 package io.khp.bus;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,15 +54,24 @@ public final class KafkaLag implements MultiCollector {
             } catch (RuntimeException closed) {
                 continue;
             }
+            Map<List<String>, Double> byPartition = new HashMap<>();
             metrics.forEach((name, metric) -> {
                 String topic = name.tags().get("topic");
-                if (!"records-lag".equals(name.name()) || topic == null || !name.tags().containsKey("partition")) {
+                String partition = name.tags().get("partition");
+                if (!"records-lag".equals(name.name()) || topic == null || partition == null) {
                     return;
                 }
                 if (metric.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
-                    byTopic.merge(topic, n.doubleValue(), Double::sum);
+                    byPartition.put(List.of(topic, partition), n.doubleValue());
                 }
             });
+            // the client also registers each dotted topic's figures under the name with '_' for '.' (its older metric names)
+            for (List<String> key : List.copyOf(byPartition.keySet())) {
+                if (key.get(0).contains(".")) {
+                    byPartition.remove(List.of(key.get(0).replace('.', '_'), key.get(1)));
+                }
+            }
+            byPartition.forEach((key, lag) -> byTopic.merge(key.get(0), lag, Double::sum));
         }
         return byTopic;
     }

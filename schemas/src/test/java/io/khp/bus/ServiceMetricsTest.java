@@ -32,6 +32,8 @@ class ServiceMetricsTest {
         Map<MetricName, Metric> a = new HashMap<>();
         put(a, "records-lag", Map.of("topic", "khp.host-lifecycle", "partition", "0"), 5);
         put(a, "records-lag", Map.of("topic", "khp.host-lifecycle", "partition", "1"), 7);
+        put(a, "records-lag", Map.of("topic", "khp_host-lifecycle", "partition", "1"), 7); // the same, under its older name
+        put(a, "records-lag", Map.of("topic", "plain_name", "partition", "0"), 2);
         put(a, "records-lag-max", Map.of("topic", "khp.host-lifecycle", "partition", "1"), 100);
         put(a, "records-lag", Map.of("topic", "khp.builds"), 1000); // a topic-level figure, not a partition's
         Map<MetricName, Metric> b = new HashMap<>();
@@ -42,7 +44,7 @@ class ServiceMetricsTest {
         lag.add(() -> {
             throw new IllegalStateException("closed");
         });
-        assertEquals(Map.of("khp.host-lifecycle", 13.0), lag.lagByTopic());
+        assertEquals(Map.of("khp.host-lifecycle", 13.0, "plain_name", 2.0), lag.lagByTopic());
     }
 
     private static void put(Map<MetricName, Metric> metrics, String name, Map<String, String> tags, double value) {
