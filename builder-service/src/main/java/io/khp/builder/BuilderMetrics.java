@@ -12,6 +12,7 @@ import io.khp.events.PatchBuilt;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.snapshots.Unit;
 
 /**
  * The builder's metrics, read off the events it takes and publishes: each BuildRequested starts a
@@ -27,13 +28,13 @@ final class BuilderMetrics {
             .help("Builds finished, by outcome (built, refused)").labelNames("outcome").register(service.registry());
     private final Histogram duration = Histogram.builder().name("khp_builder_build_duration_seconds")
             .help("From a build request taken to its PatchBuilt or BuildFailed published, by outcome")
-            .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+            .unit(Unit.SECONDS)
             .classicOnly().classicUpperBounds(0.5, 1, 5, 10, 15, 30, 60, 120, 180, 300, 600, 1200)
             .labelNames("outcome").register(service.registry());
     private final Counter refusals = Counter.builder().name("khp_builder_refusals_total")
             .help("Builds refused, by stage and reason code").labelNames("stage", "reason").register(service.registry());
     private final Histogram stages = Histogram.builder().name("khp_builder_stage_duration_seconds")
-            .help("Time of each finished build stage").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+            .help("Time of each finished build stage").unit(Unit.SECONDS)
             .classicOnly().classicUpperBounds(0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600)
             .labelNames("stage").register(service.registry());
     private final Gauge inProgress = Gauge.builder().name("khp_builder_builds_in_progress")

@@ -17,13 +17,12 @@ import org.slf4j.LoggerFactory;
 
 import com.sun.net.httpserver.HttpServer;
 
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
-
 import io.khp.bus.ClientSettings;
 import io.khp.ledger.api.LedgerApi;
 import io.khp.ledger.api.LogReader;
 import io.khp.ledger.streams.HostStateWatch;
 import io.khp.ledger.streams.LedgerTopology;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 
 /** One running ledger instance: the Streams app (exactly_once_v2) and its HTTP API. */
 public final class LedgerApp implements AutoCloseable {

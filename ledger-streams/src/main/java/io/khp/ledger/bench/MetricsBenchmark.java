@@ -25,6 +25,7 @@ import io.khp.state.PatchStatus;
 import io.khp.state.RolloutState;
 import io.khp.state.RolloutStatus;
 import io.khp.state.RolloutWave;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 
 /**
  * `khp bench metrics`: the time of a scrape of the ledger's {@code /metrics} (over HTTP, the JDK
@@ -99,7 +100,7 @@ public final class MetricsBenchmark {
         }
 
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.createContext("/metrics", new io.prometheus.metrics.exporter.httpserver.MetricsHandler(metrics.registry()));
+        server.createContext("/metrics", new MetricsHandler(metrics.registry()));
         server.start();
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
