@@ -66,7 +66,13 @@ public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter
             deadLettered.labelValues(origin == null ? "unknown" : origin,
                     exception == null ? "unknown" : exception.substring(exception.lastIndexOf('.') + 1)).inc();
         } else if (Topics.REJECTIONS.name().equals(topic)) {
-            rejections.labelValues(REJECTION.decode(out.value()).getEventType()).inc();
+            String eventType;
+            try {
+                eventType = REJECTION.decode(out.value()).getEventType();
+            } catch (RuntimeException e) {
+                eventType = "unknown"; // counting must never stop the ledger
+            }
+            rejections.labelValues(eventType).inc();
         }
     }
 }
