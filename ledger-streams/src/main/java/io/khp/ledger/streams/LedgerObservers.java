@@ -1,6 +1,8 @@
 package io.khp.ledger.streams;
 
 import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.khp.bus.AvroRecordSerde;
 import io.khp.bus.DeadLetters;
@@ -19,6 +21,7 @@ import io.prometheus.metrics.core.metrics.Counter;
  */
 public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter deadLettered, Counter rejections) {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerObservers.class);
     private static final AvroRecordSerde<HostState> HOST_STATE = new AvroRecordSerde<>(HostState.class);
     private static final AvroRecordSerde<PatchState> PATCH_STATE = new AvroRecordSerde<>(PatchState.class);
     private static final AvroRecordSerde<Rejection> REJECTION = new AvroRecordSerde<>(Rejection.class);
@@ -34,7 +37,13 @@ public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter
         return new GlobalStoreUpdater.Listener<>() {
             @Override
             public void changed(String hostId, byte[] state) {
-                fleet.put(hostId, state == null ? null : HOST_STATE.decode(state));
+                try {
+                    fleet.put(hostId, state == null ? null : HOST_STATE.decode(state));
+                } catch (RuntimeException e) {
+                    // the global store keeps the record as it is; only the census leaves it out
+                    LOG.warn("fleet census: host state of {} does not decode; not counted: {}", hostId, e.getMessage());
+                    fleet.put(hostId, null);
+                }
             }
 
             @Override
@@ -48,7 +57,12 @@ public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter
         return new GlobalStoreUpdater.Listener<>() {
             @Override
             public void changed(String patchId, byte[] state) {
-                rollouts.put(patchId, state == null ? null : PATCH_STATE.decode(state));
+                try {
+                    rollouts.put(patchId, state == null ? null : PATCH_STATE.decode(state));
+                } catch (RuntimeException e) {
+                    LOG.warn("rollout census: patch state of {} does not decode; not counted: {}", patchId, e.getMessage());
+                    rollouts.put(patchId, null);
+                }
             }
 
             @Override
