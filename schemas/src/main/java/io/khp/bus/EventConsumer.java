@@ -2,12 +2,9 @@ package io.khp.bus;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -40,11 +37,6 @@ public final class EventConsumer implements Runnable, AutoCloseable {
         this.consumer = consumer;
         this.deadLetters = deadLetters;
         this.handler = handler;
-    }
-
-    /** The consumer's own metrics (its fetch lag among them); safe to read from any thread. */
-    public Map<MetricName, ? extends Metric> clientMetrics() {
-        return consumer.metrics();
     }
 
     public void subscribe(Collection<String> topics) {
