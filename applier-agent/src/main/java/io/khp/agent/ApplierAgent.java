@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import io.khp.agent.sim.TransitionModel;
 import io.khp.bus.ClientSettings;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
+import io.khp.bus.ServiceMetrics;
 import io.khp.bus.SigningKeys;
 
 /** Applier agent: applies and reverts livepatches on its hosts (see {@link AgentOptions} for the command line). */
@@ -27,6 +29,7 @@ public final class ApplierAgent implements Service {
     private static final Duration HELPER_TIMEOUT = Duration.ofSeconds(30);
 
     private final AgentOptions options;
+    private final AgentMetrics metrics = new AgentMetrics();
     private AgentRuntime runtime;
 
     public ApplierAgent(AgentOptions options) {
@@ -58,8 +61,13 @@ public final class ApplierAgent implements Service {
             LOG.warn("no trusted keys in {}: every artifact will be refused", options.keys());
         }
         runtime = new AgentRuntime(options.name(), settings, hosts, options.settings(), keys, options.threads(),
-                Clock.systemUTC());
+                Clock.systemUTC(), metrics);
         runtime.awaitStarted(Duration.ofMinutes(10));
+    }
+
+    @Override
+    public Optional<ServiceMetrics> metrics() {
+        return Optional.of(metrics.service);
     }
 
     static List<HostBackend> backends(AgentOptions o) {
@@ -83,6 +91,7 @@ public final class ApplierAgent implements Service {
     public void stop() {
         if (runtime != null) {
             runtime.close();
+            metrics.lag.clear();
             runtime = null;
         }
     }

@@ -242,7 +242,7 @@ public final class HostWorker {
                 failuresInARow, ex);
         try {
             if (active.isApply()) {
-                out.lifecycle(events.failed(active.event(), io.khp.events.ApplyFailureReason.AGENT_ERROR,
+                out.answer(active.event(), events.failed(active.event(), io.khp.events.ApplyFailureReason.AGENT_ERROR,
                         "the agent failed " + failuresInARow + " times in a row: " + ex, apply == null ? 0 : apply.attempts()));
             }
         } finally {
@@ -313,7 +313,7 @@ public final class HostWorker {
                     }
                     captured = RunObjectCaptured.newBuilder().setAttempt(1).setCaptureError(e.getMessage()).build();
                 }
-                out.lifecycle(events.captured(command, captured));
+                out.answer(command, events.captured(command, captured));
                 return new Observation.Captured(clock.instant());
             }
             if (step instanceof Step.Fetch) {
@@ -366,24 +366,24 @@ public final class HostWorker {
                 return new Observation.Done(clock.instant());
             }
             if (step instanceof Step.RecordAttempt r) {
-                out.lifecycle(events.attempted(command, r.attempt(), kernelLogSinceLoad(name)));
+                out.answer(command, events.attempted(command, r.attempt(), kernelLogSinceLoad(name)));
                 LOG.info("host {}: {} attempt {}: {} in {} ms{}", hostId(), name, r.attempt().number(), r.attempt().outcome(),
                         r.attempt().durationMs(), r.attempt().stalled().isEmpty() ? "" : ", stalled " + r.attempt().stalled());
                 return new Observation.Published(clock.instant());
             }
             if (step instanceof Step.Succeed s) {
-                out.lifecycle(events.applied(command, name, s.transitionMs(), s.attempts()));
+                out.answer(command, events.applied(command, name, s.transitionMs(), s.attempts()));
                 reportDue = true;
                 return new Observation.Published(clock.instant());
             }
             if (step instanceof Step.Fail f) {
-                out.lifecycle(events.failed(command, f.reason(), f.detail(), f.attempts()));
+                out.answer(command, events.failed(command, f.reason(), f.detail(), f.attempts()));
                 LOG.info("host {}: {} failed: {} {}", hostId(), name, f.reason(), f.detail());
                 reportDue = true;
                 return new Observation.Published(clock.instant());
             }
             if (step instanceof Step.ReportReverted) {
-                out.lifecycle(events.reverted(command, name, revert.durationMs(now)));
+                out.answer(command, events.reverted(command, name, revert.durationMs(now)));
                 reportDue = true;
                 return new Observation.Published(clock.instant());
             }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -15,8 +16,10 @@ import io.khp.bus.ClientSettings;
 import io.khp.bus.DeadLetters;
 import io.khp.bus.EventCodec;
 import io.khp.bus.Events;
+import io.khp.bus.KafkaLag;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
+import io.khp.bus.ServiceMetrics;
 import io.khp.bus.Topics;
 import io.khp.events.KhpEvent;
 
@@ -36,11 +39,19 @@ public final class BuilderService implements Service {
     private final int workers;
     private final List<ConcurrentBuildConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final BuilderMetrics metrics = new BuilderMetrics();
+    private final KafkaLag lag = new KafkaLag();
     private Producer<byte[], byte[]> producer;
 
     public BuilderService(Components components, int workers) {
         this.components = components;
         this.workers = workers;
+        metrics.service.registry().register(lag);
+    }
+
+    @Override
+    public Optional<ServiceMetrics> metrics() {
+        return Optional.of(metrics.service);
     }
 
     public static void main(String[] args) {
@@ -63,6 +74,7 @@ public final class BuilderService implements Service {
             @Override
             public void event(String key, KhpEvent event) throws Exception {
                 p.send(new ProducerRecord<>(Topics.BUILDS.name(), key.getBytes(StandardCharsets.UTF_8), codec.encode(event))).get();
+                metrics.published(event);
             }
 
             @Override
@@ -74,8 +86,13 @@ public final class BuilderService implements Service {
         Map<String, Object> config = settings.consumer(GROUP);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, workers);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, name());
-        ConcurrentBuildConsumer consumer = new ConcurrentBuildConsumer(new KafkaConsumer<>(config), new DeadLetters(producer, name()),
-                workers, name(), (key, event, origin) -> handler.handle(event));
+        KafkaConsumer<byte[], byte[]> kafkaConsumer = new KafkaConsumer<>(config);
+        lag.add(kafkaConsumer::metrics);
+        ConcurrentBuildConsumer consumer = new ConcurrentBuildConsumer(kafkaConsumer,
+                new DeadLetters(producer, name(), metrics.service.deadLettered()), workers, name(), (key, event, origin) -> {
+                    metrics.taking(event);
+                    handler.handle(event);
+                });
         consumer.subscribe(List.of(Topics.BUILDS.name()));
         consumers.add(consumer);
         Thread t = new Thread(consumer, name() + "-consumer");
@@ -94,6 +111,7 @@ public final class BuilderService implements Service {
             }
         }
         consumers.clear();
+        lag.clear();
         threads.clear();
         if (producer != null) {
             producer.close();

@@ -46,6 +46,7 @@ class FleetEndToEndTest {
     private QemuFleet fleet;
     private Pipeline pipeline;
     private Operator operator;
+    private Prometheus prometheus;
     private String release;
     private String meminfoPatch;
 
@@ -60,10 +61,14 @@ class FleetEndToEndTest {
         pipeline.startServices();
         pipeline.startAgent(fleet.sockets());
         operator = new Operator(kafka.bootstrapServers(), pipeline.api(), pipeline.keys);
+        prometheus = new Prometheus(pipeline.scrapeTargets());
     }
 
     @AfterAll
     void stop() {
+        if (prometheus != null) {
+            prometheus.close();
+        }
         if (pipeline != null) {
             pipeline.close();
         }
@@ -128,6 +133,38 @@ class FleetEndToEndTest {
 
     @Test
     @Order(3)
+    void prometheusScrapesTheRolloutFromEveryServiceAndAgent() {
+        Duration t = Duration.ofMinutes(1);
+        for (String job : List.of("khp-ledger", "khp-builder", "khp-verifier", "khp-agent")) {
+            prometheus.await("sum(up{job=\"" + job + "\"})", v -> v == 1, t);
+        }
+        String p = "patch=\"" + meminfoPatch + "\"";
+        // the ledger: the fleet by kernel, the patch's hosts by state and kernel, the rollout, its own health
+        prometheus.await("sum(khp_hosts{flavour=\"cloud-amd64\"})", v -> v >= 1, t);
+        prometheus.await("sum(khp_hosts)", v -> v >= 3, t);
+        prometheus.await("sum(khp_host_patches{" + p + ",state=\"REVERTED\",flavour=\"amd64\"})", v -> v == 2, t);
+        prometheus.await("sum(khp_host_patches{" + p + ",state=\"REJECTED\",flavour=\"cloud-amd64\"})", v -> v == 1, t);
+        prometheus.await("sum(khp_host_patches{" + p + ",state=\"APPLIED\"})", v -> v == 0, t);
+        prometheus.await("khp_rollouts{status=\"COMPLETED\"}", v -> v >= 1, t);
+        prometheus.await("khp_ledger_stream_state{state=\"RUNNING\"}", v -> v == 1, t);
+        prometheus.await("count(jvm_memory_used_bytes{job=\"khp-ledger\"})", v -> v >= 1, t);
+        // the builder, the verifier and the agent: what they did for this rollout
+        prometheus.await("sum(khp_builder_builds_total{outcome=\"built\"})", v -> v >= 1, t);
+        prometheus.await("sum(khp_builder_build_duration_seconds_count{outcome=\"built\"})", v -> v >= 1, t);
+        prometheus.await("sum(khp_verifier_verdicts_total{verdict=\"MATCH\"})", v -> v >= 2, t);
+        prometheus.await("sum(khp_verifier_verdicts_total{verdict=\"MISMATCH\"})", v -> v >= 1, t);
+        prometheus.await("sum(khp_verifier_function_verdicts_total{verdict=\"MISMATCH\"})", v -> v >= 1, t);
+        prometheus.await("sum(khp_agent_applies_total{result=\"applied\"})", v -> v == 2, t);
+        prometheus.await("sum(khp_agent_applies_total{result=\"failed\",reason=\"MISMATCH\"})", v -> v == 1, t);
+        prometheus.await("sum(khp_agent_apply_duration_seconds_count{result=\"applied\"})", v -> v == 2, t);
+        prometheus.await("sum(khp_agent_transition_duration_seconds_count)", v -> v == 2, t);
+        prometheus.await("sum(khp_agent_reverts_total)", v -> v == 2, t);
+        prometheus.await("sum(khp_agent_hosts)", v -> v == 3, t);
+        prometheus.await("sum(khp_kafka_consumer_lag_records{job=\"khp-agent\"}) >= 0", v -> v >= 0, t);
+    }
+
+    @Test
+    @Order(4)
     void aWaveWhoseHostStallsHaltsTheRollout() {
         for (String host : List.of(A, B)) {
             fleet.execOk(host, "insmod /khp/modules/khp_stall.ko && echo 1 > /sys/module/khp_stall/parameters/stall_kernel");
@@ -159,6 +196,12 @@ class FleetEndToEndTest {
             }
             assertEquals(List.of("STALLED_REVERSED", "STALLED_REVERSED"), attempts);
             assertEquals("", fleet.execOk(failed.get(0), "ls /sys/kernel/livepatch").strip(), "the stalled patch was reversed and unloaded");
+
+            // Prometheus: the stalls counted by the agent, and the halted rollout's alert firing
+            prometheus.await("sum(khp_agent_stalled_transitions_total)", v -> v >= 2, Duration.ofMinutes(1));
+            prometheus.await("sum(khp_agent_apply_retries_total)", v -> v >= 1, Duration.ofMinutes(1));
+            prometheus.await("count(ALERTS{alertname=\"KhpRolloutHalted\",alertstate=\"firing\",patch=\"" + patch + "\"})",
+                    v -> v == 1, Duration.ofMinutes(1));
         } finally {
             for (String host : List.of(A, B)) {
                 fleet.exec(host, "echo 0 > /sys/module/khp_stall/parameters/stall_kernel; rmmod khp_stall");
@@ -167,7 +210,7 @@ class FleetEndToEndTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void anAtomicReplacePatchReplacesThePatchesBelowIt() {
         Processes.Result first = operator.khp(Duration.ofMinutes(20), "build", "examples/cmdline-string.patch",
                 "--name", "cmdline-below", "--kernel", release, "--wait", "--json").orFail("khp build");
@@ -199,7 +242,7 @@ class FleetEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aBuildWithNoOptionsCoversEveryKernelOfTheFleetAndEachHostGetsItsOwn() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("khp-e2e-fleet");
         java.nio.file.Path patchFile = dir.resolve("fleet-meminfo.patch");
@@ -243,7 +286,7 @@ class FleetEndToEndTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aRolloutWhoseAgentIsDeadFinishesByTheHostTimeoutAndTheAgentBackDoesNotResumeIt() {
         Processes.Result build = operator.khp(Duration.ofMinutes(20), "build", "examples/cmdline-string.patch",
                 "--name", "cmdline-dead-agent", "--kernel", release, "--wait", "--json").orFail("khp build");

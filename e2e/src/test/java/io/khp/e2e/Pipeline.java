@@ -17,6 +17,7 @@ import io.khp.agent.ApplierAgent;
 import io.khp.builder.BuilderService;
 import io.khp.builder.Components;
 import io.khp.bus.ClientSettings;
+import io.khp.bus.MetricsEndpoint;
 import io.khp.bus.Service;
 import io.khp.bus.SigningKeys;
 import io.khp.bus.TopicProvisioner;
@@ -38,6 +39,9 @@ final class Pipeline implements AutoCloseable {
     private final Path state;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final List<Service> services = new ArrayList<>();
+    private final List<MetricsEndpoint> endpoints = new ArrayList<>();
+    /** Prometheus job → the host:port of each /metrics endpoint of that kind of service. */
+    private final Map<String, List<String>> scrapeTargets = new java.util.TreeMap<>();
     private LedgerApp ledger;
     private ApplierAgent agent;
 
@@ -57,8 +61,10 @@ final class Pipeline implements AutoCloseable {
                 "KHP_LEDGER_HTTP_PORT", "0",
                 "KHP_LEDGER_STATE_DIR", state.resolve("ledger").toString())));
         ledger.start();
-        start(new BuilderService(Components.with(keys, state.resolve("builds")), 2));
-        start(new VerifierService(new VerifierSettings("verifier-e2e-" + run, Duration.ofSeconds(120), keys, 1000), Clock.systemUTC()));
+        scrapeTargets.put("khp-ledger", List.of("127.0.0.1:" + ledger.httpPort()));
+        start(new BuilderService(Components.with(keys, state.resolve("builds")), 2), "khp-builder");
+        start(new VerifierService(new VerifierSettings("verifier-e2e-" + run, Duration.ofSeconds(120), keys, 1000), Clock.systemUTC()),
+                "khp-verifier");
     }
 
     /** One agent for the given VMs (host id → helper socket), with short transition waits. */
@@ -68,7 +74,7 @@ final class Pipeline implements AutoCloseable {
                 "--heartbeat", "5", "--poll-ms", "200", "--verify-timeout", "180"));
         sockets.forEach((host, socket) -> args.addAll(List.of("--host", host + "=" + socket)));
         agent = new ApplierAgent(AgentOptions.parse(args.toArray(String[]::new)));
-        start(agent);
+        start(agent, "khp-agent");
     }
 
     /** Stops the agent: its hosts no longer answer (as when its machine's agent died). */
@@ -84,13 +90,24 @@ final class Pipeline implements AutoCloseable {
         return "http://127.0.0.1:" + ledger.httpPort();
     }
 
-    private void start(Service service) throws Exception {
+    /** The /metrics endpoints by Prometheus job, as `khp up` and `khp fleet up` serve them (here on free ports). */
+    Map<String, List<String>> scrapeTargets() {
+        return scrapeTargets;
+    }
+
+    private void start(Service service, String job) throws Exception {
         service.start(settings);
         services.add(service);
+        if (service.metrics().isPresent()) {
+            MetricsEndpoint endpoint = MetricsEndpoint.start(service.metrics().get().registry(), "127.0.0.1", 0);
+            endpoints.add(endpoint);
+            scrapeTargets.computeIfAbsent(job, j -> new ArrayList<>()).add("127.0.0.1:" + endpoint.port());
+        }
     }
 
     @Override
     public void close() {
+        endpoints.forEach(MetricsEndpoint::close);
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).stop();
         }

@@ -22,6 +22,7 @@ import io.khp.ledger.api.LedgerApi;
 import io.khp.ledger.api.LogReader;
 import io.khp.ledger.streams.HostStateWatch;
 import io.khp.ledger.streams.LedgerTopology;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 
 /** One running ledger instance: the Streams app (exactly_once_v2) and its HTTP API. */
 public final class LedgerApp implements AutoCloseable {
@@ -46,12 +47,16 @@ public final class LedgerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final LedgerApi api;
     private final HostInfo self;
+    private final LedgerMetrics metrics = new LedgerMetrics();
 
     public LedgerApp(ClientSettings settings, LedgerConfig config) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 64);
         this.self = new HostInfo(config.httpHost(), server.getAddress().getPort());
         HostStateWatch watch = new HostStateWatch();
-        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), config.commitIntervalMs(), watch), properties(settings, config, self));
+        this.streams = new KafkaStreams(LedgerTopology.build(config.holdMs(), config.commitIntervalMs(), watch, metrics.observers()),
+                properties(settings, config, self));
+        metrics.watch(streams);
+        server.createContext("/metrics", new MetricsHandler(metrics.registry()));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("ledger stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -107,6 +112,10 @@ public final class LedgerApp implements AutoCloseable {
 
     public HostInfo self() {
         return self;
+    }
+
+    public LedgerMetrics metrics() {
+        return metrics;
     }
 
     public int httpPort() {

@@ -41,6 +41,19 @@ class LedgerApiOnRealBrokerTest {
 
     private final Http http = new Http();
 
+    /** The sum of the samples in the ledger's /metrics whose line starts with {@code series} and holds every label given. */
+    private double sample(int port, String series, String... labels) {
+        Http.Response r = http.get(port, "/metrics");
+        assertEquals(200, r.status());
+        double sum = 0;
+        for (String line : new String(r.body(), StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith(series) && java.util.Arrays.stream(labels).allMatch(line::contains)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     @Test
     void twoInstancesAnswerEveryKeyAndTheReplayEqualsTheLiveState(TestKafka kafka) {
         String run = UUID.randomUUID().toString().substring(0, 6);
@@ -74,6 +87,15 @@ class LedgerApiOnRealBrokerTest {
                     http.get(a.httpPort(), "/hosts?patch=" + patch + "&state=REVERTED").json().get("total").asInt() == 4
                             && http.get(a.httpPort(), "/hosts?kernel=" + TestEvents.RELEASE + "&limit=100000").json().get("hosts")
                             .findValuesAsText("hostId").containsAll(hosts));
+            // the fleet-wide gauges, counted from the host states as they change, on every instance
+            Eventually.await(Duration.ofSeconds(60), "the fleet census in /metrics", () ->
+                    sample(a.httpPort(), "khp_host_patches{", "patch=\"" + patch + "\"", "state=\"REVERTED\"") == 4
+                            && sample(b.httpPort(), "khp_host_patches{", "patch=\"" + patch + "\"", "state=\"APPLIED\"") == 8);
+            assertEquals(1.0, sample(a.httpPort(), "khp_ledger_stream_state{", "state=\"RUNNING\""));
+            assertTrue(sample(a.httpPort(), "khp_hosts{", "release=\"" + TestEvents.RELEASE + "\"") >= hosts.size());
+            // the garbage record was dead-lettered by whichever instance owns its partition
+            assertTrue(sample(a.httpPort(), "khp_dead_letters_total{", "topic=\"" + Topics.HOST_LIFECYCLE.name() + "\"")
+                    + sample(b.httpPort(), "khp_dead_letters_total{", "topic=\"" + Topics.HOST_LIFECYCLE.name() + "\"") >= 1);
             Instant beforeRollout = e.now();
             // a rollout of the rest, in two waves; the agent side answers each command
             broker.send(e.rolloutRequested(patch, "r-" + run, HostSelector.newBuilder().setHosts(hosts.subList(12, 24)).build(),

@@ -8,6 +8,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import io.prometheus.metrics.core.metrics.Counter;
+
 /**
  * Sends records that could not be decoded to {@link Topics#DEAD_LETTERS}, unchanged, with what went
  * wrong and where the record came from in headers, so nothing is lost and an operator can replay it.
@@ -23,10 +25,18 @@ public final class DeadLetters {
 
     private final Producer<byte[], byte[]> producer;
     private final String consumerName;
+    private final Counter deadLettered;
 
-    public DeadLetters(Producer<byte[], byte[]> producer, String consumerName) {
+    /** @param deadLettered counted per letter sent, by the record's topic and the exception's class ({@link ServiceMetrics}) */
+    public DeadLetters(Producer<byte[], byte[]> producer, String consumerName, Counter deadLettered) {
         this.producer = producer;
         this.consumerName = consumerName;
+        this.deadLettered = deadLettered;
+    }
+
+    /** Counts the letter of {@code record} on {@code deadLettered}; bounded labels: khp's topics and exception classes. */
+    public static void count(Counter deadLettered, ConsumerRecord<?, ?> record, Exception error) {
+        deadLettered.labelValues(record.topic(), error.getClass().getSimpleName()).inc();
     }
 
     /** Builds the dead-letter record for {@code record}; the original headers are kept. */
@@ -45,6 +55,7 @@ public final class DeadLetters {
     public void send(ConsumerRecord<byte[], byte[]> record, Exception error) {
         try {
             producer.send(letterFor(record, error, consumerName)).get();
+            count(deadLettered, record, error);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while dead-lettering " + record.topic() + "@" + record.offset(), e);

@@ -1,5 +1,7 @@
 package io.khp.bus;
 
+import java.util.Optional;
+
 /** A long-running khp service: started once with the cluster's settings, stopped once on shutdown. */
 public interface Service {
 
@@ -8,6 +10,11 @@ public interface Service {
 
     /** Connects and starts working; returns once the service runs. */
     void start(ClientSettings settings) throws Exception;
+
+    /** What the service measures, served by its process on its metrics port; empty when it serves them itself. */
+    default Optional<ServiceMetrics> metrics() {
+        return Optional.empty();
+    }
 
     /** Stops working and releases every resource; safe to call more than once. */
     void stop();

@@ -1,6 +1,8 @@
 package io.khp.bus;
 
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -20,9 +22,14 @@ public final class ServiceLauncher {
     public static void run(Service service) {
         ClientSettings settings = ClientSettings.fromEnvironment();
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<MetricsEndpoint> endpoint = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("{} stopping", service.name());
             service.stop();
+            MetricsEndpoint metrics = endpoint.get();
+            if (metrics != null) {
+                metrics.close();
+            }
             stopped.countDown();
         }, service.name() + "-shutdown"));
         try (Admin admin = Admin.create(settings.common())) {
@@ -31,6 +38,12 @@ public final class ServiceLauncher {
             LOG.info("{} connected to cluster {} at {}", service.name(), cluster, settings.bootstrapServers());
             service.start(settings);
             LOG.info("{} started", service.name());
+            Optional<ServiceMetrics> metrics = service.metrics();
+            if (metrics.isPresent() && metrics.get().port(System.getenv()) != MetricsEndpoint.OFF) {
+                String host = MetricsEndpoint.hostFromEnvironment();
+                endpoint.set(MetricsEndpoint.start(metrics.get().registry(), host, metrics.get().port(System.getenv())));
+                LOG.info("{} metrics on http://{}:{}/metrics", service.name(), host, endpoint.get().port());
+            }
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

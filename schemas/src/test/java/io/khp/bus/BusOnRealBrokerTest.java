@@ -117,9 +117,10 @@ class BusOnRealBrokerTest {
         }
 
         List<String> handled = new ArrayList<>();
+        ServiceMetrics metrics = ServiceMetrics.create("KHP_TEST_METRICS_PORT", MetricsEndpoint.OFF);
         try (var dlqProducer = new KafkaProducer<>(settings.producer("dlq-writer"), new ByteArraySerializer(), new ByteArraySerializer());
              var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer("dlq-test-" + topic))) {
-            EventConsumer loop = new EventConsumer(consumer, new DeadLetters(dlqProducer, "dlq-test"),
+            EventConsumer loop = new EventConsumer(consumer, new DeadLetters(dlqProducer, "dlq-test", metrics.deadLettered()),
                     (key, event, origin) -> handled.add(key));
             loop.subscribe(List.of(topic));
             Instant deadline = Instant.now().plusSeconds(60);
@@ -128,6 +129,9 @@ class BusOnRealBrokerTest {
             }
         }
         assertEquals(List.of("good"), handled, "the good record after five bad ones is handled");
+        double counted = metrics.deadLettered().collect().getDataPoints().stream()
+                .filter(p -> topic.equals(p.getLabels().get("topic"))).mapToDouble(p -> p.getValue()).sum();
+        assertEquals(bad.size(), counted, "every letter is counted under its topic");
 
         Map<String, ConsumerRecord<byte[], byte[]>> letters = new java.util.HashMap<>();
         readUntil(Topics.DEAD_LETTERS.name(), Integer.MAX_VALUE, r -> {

@@ -1,6 +1,7 @@
 package io.khp.verifier;
 
 import java.time.Clock;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import io.khp.bus.ClientSettings;
 import io.khp.bus.Service;
 import io.khp.bus.ServiceLauncher;
+import io.khp.bus.ServiceMetrics;
 import io.khp.bus.SigningKeys;
 import io.khp.verifier.match.RunPreMatcher;
 
@@ -20,7 +22,8 @@ public final class VerifierService implements Service {
 
     private final VerifierSettings settings;
     private final Clock clock;
-    private VerifierWorker worker;
+    private final VerifierMetrics metrics = new VerifierMetrics(this::waitingCaptures, this::cacheHits);
+    private volatile VerifierWorker worker;
     private Thread thread;
 
     public VerifierService(VerifierSettings settings, Clock clock) {
@@ -45,9 +48,14 @@ public final class VerifierService implements Service {
         }
         RunPreVerifier verifier = new RunPreVerifier(new ManifestReader(keys), new RunPreMatcher(),
                 new VerdictCache(settings.cacheSize()), settings.manifestWait(), ANSWERED_MEMORY);
-        worker = new VerifierWorker(name(), client, settings.groupId(), verifier, clock);
+        worker = new VerifierWorker(name(), client, settings.groupId(), verifier, clock, metrics);
         thread = new Thread(worker, name() + "-worker");
         thread.start();
+    }
+
+    @Override
+    public Optional<ServiceMetrics> metrics() {
+        return Optional.of(metrics.service);
     }
 
     /** Verdicts reused from the cache so far. */
@@ -66,6 +74,7 @@ public final class VerifierService implements Service {
             return;
         }
         worker.close();
+        metrics.lag.clear();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

@@ -54,16 +54,19 @@ final class VerifierWorker implements Runnable, AutoCloseable {
     private final EventConsumer lifecycle;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger waiting = new AtomicInteger();
+    private final VerifierMetrics metrics;
 
-    VerifierWorker(String name, ClientSettings client, String groupId, RunPreVerifier verifier, Clock clock) {
+    VerifierWorker(String name, ClientSettings client, String groupId, RunPreVerifier verifier, Clock clock, VerifierMetrics metrics) {
         this.name = name;
+        this.metrics = metrics;
         this.verifier = verifier;
         this.clock = clock;
         this.events = new Events(name, clock);
         this.producer = new KafkaProducer<>(client.producer(name));
         this.builds = new KafkaConsumer<>(client.consumer(null));
         this.lifecycleConsumer = new KafkaConsumer<>(client.consumer(groupId));
-        this.lifecycle = new EventConsumer(lifecycleConsumer, new DeadLetters(producer, name), this::onLifecycle);
+        this.lifecycle = new EventConsumer(lifecycleConsumer, new DeadLetters(producer, name, metrics.service.deadLettered()), this::onLifecycle);
+        metrics.lag.add(lifecycleConsumer::metrics);
     }
 
     @Override
@@ -184,6 +187,7 @@ final class VerifierWorker implements Runnable, AutoCloseable {
             } catch (ExecutionException e) {
                 throw new IllegalStateException("cannot publish PreRunVerified for " + capture.getEventId(), e.getCause());
             }
+            metrics.answered(a.verdict(), capture.getOccurredAt(), clock.instant());
             LOG.info("{}: host {} patch {}: {} ({})", name, capture.getHostId(), capture.getPatchId(),
                     a.verdict().getVerdict(), a.verdict().getReason());
         }

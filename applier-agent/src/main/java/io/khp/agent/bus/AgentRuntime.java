@@ -26,6 +26,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.khp.agent.AgentMetrics;
+import io.khp.agent.AgentOutput;
 import io.khp.agent.AgentSettings;
 import io.khp.agent.ArtifactFetcher;
 import io.khp.agent.HostWorker;
@@ -68,12 +70,19 @@ public final class AgentRuntime implements AutoCloseable {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final EventCodec codec = EventCodec.instance();
     private final Thread thread;
+    private final AgentMetrics metrics;
 
     public AgentRuntime(String name, ClientSettings bus, Collection<? extends HostBackend> hosts, AgentSettings settings,
             Map<String, PublicKey> trustedKeys, int threads, Clock clock) {
+        this(name, bus, hosts, settings, trustedKeys, threads, clock, new AgentMetrics());
+    }
+
+    public AgentRuntime(String name, ClientSettings bus, Collection<? extends HostBackend> hosts, AgentSettings settings,
+            Map<String, PublicKey> trustedKeys, int threads, Clock clock, AgentMetrics metrics) {
         this.name = name;
+        this.metrics = metrics;
         producer = new KafkaProducer<>(bus.producer(name));
-        deadLetters = new DeadLetters(producer, name);
+        deadLetters = new DeadLetters(producer, name, metrics.service.deadLettered());
         artifacts = new ArtifactStore(bus, name + "-artifacts", new ArtifactCache(TOPIC_CACHE_ENTRIES, CACHE_BYTES));
         artifactSource = new ArtifactFetcher(artifacts, new LedgerArtifacts(settings.ledgerApi()),
                 new ArtifactCache(LEDGER_CACHE_ENTRIES, CACHE_BYTES), settings.artifactTopicWait(),
@@ -84,13 +93,15 @@ public final class AgentRuntime implements AutoCloseable {
         timer = scheduler;
         LifecycleEvents events = new LifecycleEvents(new Events("applier-agent@" + name, clock));
         ArtifactCheck check = new ArtifactCheck(trustedKeys);
-        KafkaAgentOutput out = new KafkaAgentOutput(producer);
+        AgentOutput out = new KafkaAgentOutput(producer).measuredBy(metrics);
         for (HostBackend h : hosts) {
             workers.put(h.hostId(), new HostWorker(h, settings, events, out, artifactSource, check, pool, timer, clock));
         }
         var config = bus.consumer(null);
         config.put("client.id", name + "-commands");
         consumer = new KafkaConsumer<>(config);
+        metrics.lag.add(consumer::metrics);
+        metrics.hosts(workers.size());
         List<TopicPartition> assigned = new ArrayList<>();
         for (String topic : List.of(Topics.HOST_COMMANDS.name(), Topics.HOST_LIFECYCLE.name())) {
             int partitions = consumer.partitionsFor(topic).size();

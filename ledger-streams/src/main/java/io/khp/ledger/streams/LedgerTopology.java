@@ -69,14 +69,20 @@ public final class LedgerTopology {
      * @param watch          told of each host state change, for the API's waiting reads
      */
     public static Topology build(long holdMs, long promptCommitMs, HostStateWatch watch) {
+        return build(holdMs, promptCommitMs, watch, LedgerObservers.none());
+    }
+
+    /** @param observers told of the global stores' changes and of dead letters and rejections sent, for the metrics */
+    public static Topology build(long holdMs, long promptCommitMs, HostStateWatch watch, LedgerObservers observers) {
         StreamsBuilder builder = new StreamsBuilder();
-        // global copies keep the encoded states: only what is looked up gets decoded
+        // global copies keep the encoded states: only what is looked up gets decoded (and each change once, by the census)
         builder.addGlobalStore(globalStore(FLEET_STORE), Topics.HOST_STATE.name(),
                 Consumed.with(KEY, Serdes.ByteArray()).withName("fleet-source"), () -> new GlobalStoreUpdater<>(FLEET_STORE, () -> {
-                }));
+                }, observers.fleetListener()));
         StoreChanges catalogChanges = new StoreChanges();
         builder.addGlobalStore(globalStore(CATALOG_STORE), Topics.PATCH_STATE.name(),
-                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"), () -> new GlobalStoreUpdater<>(CATALOG_STORE, catalogChanges::changed));
+                Consumed.with(KEY, Serdes.ByteArray()).withName("patch-catalog-source"),
+                () -> new GlobalStoreUpdater<>(CATALOG_STORE, catalogChanges::changed, observers.catalogListener()));
 
         // host states stay decoded in memory and are written out once per host and commit
         builder.addStateStore(HostStateStore.builder(HOSTS_STORE, watch));
@@ -98,19 +104,22 @@ public final class LedgerTopology {
                         .withNumberOfPartitions(Topics.BUILDS.partitions()))
                 .mapValues(bytes -> HostCountDeltaSerde.isDelta(bytes) ? (Object) HostCountDeltaSerde.decode(bytes)
                         : (Object) CHANGE.decode(bytes), Named.as("host-patch-change-decode"));
-        send(hostOutput.filterNot((k, v) -> v.isChange(), Named.as("host-outputs")), "host-sink");
+        send(hostOutput.filterNot((k, v) -> v.isChange(), Named.as("host-outputs")), "host-sink", observers);
 
         KStream<String, Object> patchEvents = builder.stream(List.of(Topics.BUILDS.name(), Topics.ROLLOUTS.name()),
                         Consumed.with(KEY, Serdes.ByteArray()).withName("patch-events"))
                 .mapValues(bytes -> (Object) bytes, Named.as("patch-event-records"));
         KStream<String, Outbound> patchOutput = patchEvents.merge(changes, Named.as("patch-inputs"))
                 .process(PatchProcessor::new, Named.as("patches"), PATCHES_STORE, COMMANDS_STORE, ROLLOUT_HOSTS_STORE);
-        send(patchOutput, "patch-sink");
+        send(patchOutput, "patch-sink", observers);
         return builder.build();
     }
 
-    private static void send(KStream<String, Outbound> outputs, String name) {
-        outputs.to((key, value, context) -> value.topic(),
+    private static void send(KStream<String, Outbound> outputs, String name, LedgerObservers observers) {
+        outputs.to((key, value, context) -> {
+                    observers.sending(value.topic(), value, context.headers());
+                    return value.topic();
+                },
                 Produced.with(KEY, new OutboundSerde()).withName(name));
     }
 
