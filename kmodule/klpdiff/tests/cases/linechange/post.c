@@ -36,17 +36,8 @@ __attribute__((noinline)) int debugger(int x)
 	return x - 1;
 }
 
-#define __stringify_1(x) #x
-#define __stringify(x) __stringify_1(x)
-extern void complain(const char *);
-
-/* A string naming its line, as fortify's field-spanning write warning does. */
-__attribute__((noinline)) int fortified(int x)
-{
-	if (x > 64)
-		complain("field \"x\" at " __FILE__ ":" __stringify(__LINE__));
-	return x;
-}
+#include "fortified.h"
+DEFINE_FORTIFIED(fortified)
 
 /* A number in a string that is not a line number. */
 __attribute__((noinline)) int stepper(int x)

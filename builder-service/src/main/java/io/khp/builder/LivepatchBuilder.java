@@ -364,7 +364,8 @@ public final class LivepatchBuilder {
     private void proveLoads(BuildSandbox.Jail jail, Path ko, KernelPackages.Flavour flavour, Path symvers, ScratchTree scratch,
             List<BuildPlanner.CompileUnit> units) throws IOException, BuildRefusal.RefusedException {
         ModuleLoadCheck.ModuleSymbols module = ModuleElf.symbols(ko, jail);
-        Map<String, String> running = SymbolVersions.parseSymvers(Files.readString(symvers, StandardCharsets.ISO_8859_1));
+        String symversText = Files.readString(symvers, StandardCharsets.ISO_8859_1);
+        Map<String, String> running = SymbolVersions.parseSymvers(symversText);
         Map<String, SymbolVersions.Change> changes = new LinkedHashMap<>();
         for (BuildPlanner.CompileUnit unit : units) {
             Path object = scratch.root().resolve(unit.objectPath());
@@ -385,7 +386,8 @@ public final class LivepatchBuilder {
                 // a module the target does not have: every symbol of it is unresolved
             }
         }
-        List<ModuleLoadCheck.Problem> problems = ModuleLoadCheck.check(module, running.keySet(), targetNames, changes);
+        List<ModuleLoadCheck.Problem> problems = ModuleLoadCheck.check(module, SymbolVersions.exporters(symversText), targetNames,
+                changes);
         if (!problems.isEmpty()) {
             ModuleLoadCheck.Problem first = problems.get(0);
             String file = changes.containsKey(first.symbol()) ? changes.get(first.symbol()).file() : null;

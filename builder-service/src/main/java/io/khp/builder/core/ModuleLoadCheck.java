@@ -10,8 +10,9 @@ import java.util.TreeSet;
 
 /**
  * Proves, before signing, that the finalized livepatch module will link when a host loads it:
- * every undefined symbol is exported by the target (Module.symvers; symbols the livepatch
- * defines itself are not undefined in the linked module), every {@code .klp.sym.OBJ.NAME,POS}
+ * every undefined symbol is exported by the target's vmlinux (Module.symvers; symbols the
+ * livepatch defines itself are not undefined in the linked module; an export of a module would
+ * need that module loaded before the livepatch), every {@code .klp.sym.OBJ.NAME,POS}
  * names a symbol that exists in object OBJ of the target at that position (the livepatch core
  * resolves them like {@code klp_find_object_symbol}: position 0 = the only symbol of that name,
  * N = the N-th in kallsyms order), and no symbol it depends on changes its version (CRC) with
@@ -77,11 +78,25 @@ public final class ModuleLoadCheck {
      */
     public static List<Problem> check(ModuleSymbols module, Set<String> exported, Map<String, List<String>> targetNames,
             Map<String, SymbolVersions.Change> versionChanges) {
+        Map<String, String> byVmlinux = new java.util.HashMap<>();
+        exported.forEach(name -> byVmlinux.put(name, "vmlinux"));
+        return check(module, byVmlinux, targetNames, versionChanges);
+    }
+
+    /** As above, with each exported name's object ({@link SymbolVersions#exporters}). */
+    public static List<Problem> check(ModuleSymbols module, Map<String, String> exporters, Map<String, List<String>> targetNames,
+            Map<String, SymbolVersions.Change> versionChanges) {
         List<Problem> problems = new ArrayList<>();
         for (String name : new TreeSet<>(module.undefined())) {
-            if (!exported.contains(name)) {
+            String exporter = exporters.get(name);
+            if (exporter == null) {
                 problems.add(new Problem(ReasonCodes.UNRESOLVED_SYMBOL, name, name + " (used by " + users(module, name)
                         + ") is neither exported by the target kernel (Module.symvers) nor defined by the livepatch"));
+            } else if (!exporter.equals("vmlinux")) {
+                String owner = exporter.substring(exporter.lastIndexOf('/') + 1);
+                problems.add(new Problem(ReasonCodes.UNRESOLVED_SYMBOL, name, name + " (used by " + users(module, name)
+                        + ") is exported by module " + owner + ", not by vmlinux: the livepatch would load only where "
+                        + owner + " is already loaded; keep calls into other modules out of the changed code"));
             }
         }
         for (String symbol : new TreeSet<>(module.livepatch())) {

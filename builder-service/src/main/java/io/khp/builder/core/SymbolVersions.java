@@ -34,6 +34,18 @@ public final class SymbolVersions {
         return crcs;
     }
 
+    /** Module.symvers text: each exported name's object ({@code vmlinux} or a module's path, e.g. net/sunrpc/sunrpc). */
+    public static Map<String, String> exporters(String text) {
+        Map<String, String> objects = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length >= 3 && f[0].startsWith("0x")) {
+                objects.put(f[1], f[2]);
+            }
+        }
+        return objects;
+    }
+
     /** The {@code #SYMVER} lines of a kbuild command file. */
     public static Map<String, String> parseCommandFile(String text) {
         Map<String, String> crcs = new LinkedHashMap<>();

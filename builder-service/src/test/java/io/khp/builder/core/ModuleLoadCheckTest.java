@@ -91,4 +91,17 @@ class ModuleLoadCheckTest {
         assertTrue(m.contains("0xf0949581") && m.contains("0x00c0ffee") && m.contains("fs/seq_file.c")
                 && m.contains(".text.khp_new_cmdline_proc_show"), m);
     }
+
+    /** An export of another module (sunrpc's cache_check from nfsd code) needs that module loaded first. */
+    @Test
+    void anExportOfAModuleIsRefusedWithTheModuleNamed() {
+        String symvers = "0x12345678\tseq_puts\tvmlinux\tEXPORT_SYMBOL\t\n"
+                + "0x9abcdef0\tcache_check\tnet/sunrpc/sunrpc\tEXPORT_SYMBOL_GPL\t\n";
+        var problems = ModuleLoadCheck.check(module(Set.of("seq_puts", "cache_check"), Set.of()), SymbolVersions.exporters(symvers),
+                TARGET, Map.of());
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("cache_check", problems.get(0).symbol());
+        assertEquals(ReasonCodes.UNRESOLVED_SYMBOL, problems.get(0).reasonCode());
+        assertTrue(problems.get(0).message().contains("exported by module sunrpc, not by vmlinux"), problems.get(0).message());
+    }
 }
