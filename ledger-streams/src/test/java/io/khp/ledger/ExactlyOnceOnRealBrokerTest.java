@@ -64,8 +64,20 @@ class ExactlyOnceOnRealBrokerTest {
         try (RealBroker broker = new RealBroker(kafka);
                 KafkaConsumer<byte[], byte[]> consumer = outputs(kafka)) {
             ledger = startChild(kafka, run, stateDir, logFile);
+            Outputs seen = new Outputs(run, rolloutId);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
             for (String h : hosts) {
                 broker.send(e.reported(h, "boot-" + h));
+            }
+            // as in a fleet, hosts have reported before anything is asked of them: the requests below
+            // must not depend on how far the ledger's lifecycle input lags its command input
+            while (!seen.allHostsAtLeast(1)) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("the ledger did not fold the reports in time: " + seen + "\n" + tail(logFile));
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    seen.add(r);
+                }
             }
             for (int k = 0; k < OPERATOR_PATCHES; k++) {
                 String patch = "eos-" + run + "-op" + k;
@@ -77,10 +89,8 @@ class ExactlyOnceOnRealBrokerTest {
             }
             broker.send(e.patchBuilt(rolloutPatch, false));
 
-            Outputs seen = new Outputs(run, rolloutId);
             boolean rolloutSent = false;
             boolean killed = false;
-            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
             while (!seen.done()) {
                 if (Instant.now().isAfter(deadline)) {
                     throw new AssertionError("the ledger did not finish in time: " + seen + "\n" + tail(logFile));
