@@ -1,5 +1,8 @@
 package io.khp.ledger.streams;
 
+import java.util.function.BiConsumer;
+
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,40 +37,33 @@ public record LedgerObservers(FleetCensus fleet, RolloutCensus rollouts, Counter
     }
 
     public GlobalStoreUpdater.Listener<byte[]> fleetListener() {
-        return new GlobalStoreUpdater.Listener<>() {
-            @Override
-            public void changed(String hostId, byte[] state) {
-                try {
-                    fleet.put(hostId, state == null ? null : HOST_STATE.decode(state));
-                } catch (RuntimeException e) {
-                    // the global store keeps the record as it is; only the census leaves it out
-                    LOG.warn("fleet census: host state of {} does not decode; not counted: {}", hostId, e.getMessage());
-                    fleet.put(hostId, null);
-                }
-            }
-
-            @Override
-            public void restoring() {
-                fleet.clear();
-            }
-        };
+        return censusListener("fleet census: host state", HOST_STATE, fleet::put, fleet::clear);
     }
 
     public GlobalStoreUpdater.Listener<byte[]> catalogListener() {
+        return censusListener("rollout census: patch state", PATCH_STATE, rollouts::put, rollouts::clear);
+    }
+
+    /**
+     * Decodes each change of a global store for a census. A value that does not decode stays in
+     * the store as it is; only the census leaves it out.
+     */
+    private static <S extends SpecificRecord> GlobalStoreUpdater.Listener<byte[]> censusListener(
+            String what, AvroRecordSerde<S> serde, BiConsumer<String, S> put, Runnable clear) {
         return new GlobalStoreUpdater.Listener<>() {
             @Override
-            public void changed(String patchId, byte[] state) {
+            public void changed(String key, byte[] state) {
                 try {
-                    rollouts.put(patchId, state == null ? null : PATCH_STATE.decode(state));
+                    put.accept(key, state == null ? null : serde.decode(state));
                 } catch (RuntimeException e) {
-                    LOG.warn("rollout census: patch state of {} does not decode; not counted: {}", patchId, e.getMessage());
-                    rollouts.put(patchId, null);
+                    LOG.warn("{} of {} does not decode; not counted: {}", what, key, e.getMessage());
+                    put.accept(key, null);
                 }
             }
 
             @Override
             public void restoring() {
-                rollouts.clear();
+                clear.run();
             }
         };
     }
