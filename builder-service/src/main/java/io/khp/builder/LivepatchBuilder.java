@@ -205,12 +205,16 @@ public final class LivepatchBuilder {
             BuildRefusal lineNumbersOnly = null;
             Path symvers = flavour.headers().resolve("Module.symvers");
             Path patchSymbols = work.resolve("patch-symbols");
-            Files.write(patchSymbols, newGlobals(jail, units.size(), preDir, postDir));
+            List<TargetSymbols.Definitions> preDefinitions = new ArrayList<>();
+            for (int i = 0; i < units.size(); i++) {
+                preDefinitions.add(TargetSymbols.definitions(preDir.resolve(i + ".o"), jail));
+            }
+            Files.write(patchSymbols, newGlobals(jail, preDefinitions, postDir));
             for (int i = 0; i < units.size(); i++) {
                 BuildPlanner.CompileUnit unit = units.get(i);
                 String objectName = kinds.get(unit).objectName();
                 Path pre = preDir.resolve(i + ".o");
-                TargetSymbols.Definitions defined = TargetSymbols.definitions(pre, jail);
+                TargetSymbols.Definitions defined = preDefinitions.get(i);
                 SymposResolver.Result sympos = SymposResolver.resolve(symbols.of(flavour, objectName),
                         defined.locals(), defined.all(), defined.placements());
                 Path symposFile = work.resolve("sympos-" + i);
@@ -347,10 +351,11 @@ public final class LivepatchBuilder {
      * livepatch defines them itself, so other files' references to them are linked inside the
      * module. The object tool includes every new global function and data object.
      */
-    private static List<String> newGlobals(BuildSandbox.Jail jail, int units, Path preDir, Path postDir) throws IOException {
+    private static List<String> newGlobals(BuildSandbox.Jail jail, List<TargetSymbols.Definitions> preDefinitions, Path postDir)
+            throws IOException {
         Set<String> names = new java.util.TreeSet<>();
-        for (int i = 0; i < units; i++) {
-            Set<String> before = TargetSymbols.definitions(preDir.resolve(i + ".o"), jail).all();
+        for (int i = 0; i < preDefinitions.size(); i++) {
+            Set<String> before = preDefinitions.get(i).all();
             TargetSymbols.definitions(postDir.resolve(i + ".o"), jail).globals().stream().filter(n -> !before.contains(n))
                     .forEach(names::add);
         }
