@@ -384,13 +384,6 @@ static size_t relas_in(struct section *sec, uint64_t start, uint64_t end, struct
 	return n;
 }
 
-static int cmp_rela_off(const void *a, const void *b)
-{
-	const struct rela *x = *(struct rela *const *)a, *y = *(struct rela *const *)b;
-
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
 static bool range_equal(struct section *sa, uint64_t a0, struct section *sb, uint64_t b0,
 			uint64_t size)
 {

@@ -120,7 +120,8 @@ static int read_relas(struct object *obj, struct section *rs)
 	return 0;
 }
 
-static int cmp_rela_ptr_off(const void *a, const void *b)
+/* qsort() order of an array of relocation pointers by offset. */
+int cmp_rela_off(const void *a, const void *b)
 {
 	const struct rela *x = *(struct rela *const *)a, *y = *(struct rela *const *)b;
 
@@ -144,7 +145,7 @@ static void decode_relocated_instructions(struct section *s)
 	v = xcalloc(n, sizeof(*v));
 	for (i = 0; i < n; i++)
 		v[i] = &s->relas[i];
-	qsort(v, n, sizeof(*v), cmp_rela_ptr_off);
+	qsort(v, n, sizeof(*v), cmp_rela_off);
 	while (pos < end && k < n) {
 		struct x86_insn insn;
 		size_t next_func = end;

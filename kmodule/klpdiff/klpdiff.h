@@ -187,6 +187,7 @@ bool is_pcrel(uint32_t type);
 bool takes_address(const struct rela *r);
 const char *rela_type_name(uint32_t type);
 struct symbol *covering_symbol(struct section *sec, int64_t off);
+int cmp_rela_off(const void *a, const void *b);
 struct symbol *resolve_target(const struct rela *r, int64_t *addend);
 bool is_string_section(const struct section *sec);
 bool is_text_section(const struct section *sec);
